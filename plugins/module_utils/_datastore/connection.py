@@ -1,0 +1,54 @@
+# Copyright: netops.calico contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection options shared by every datastore module, named after calico's own variables and
+falling back to them (DATASTORE_TYPE, ETCD_ENDPOINTS, ETCD_CA_CERT_FILE, ETCD_CERT_FILE,
+ETCD_KEY_FILE, KUBECONFIG). Documented once in the ``netops.calico.datastore`` doc fragment."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError
+
+DATASTORE_ARGSPEC: dict[str, dict[str, Any]] = {
+    "datastore_type": {"type": "str", "choices": ["etcdv3", "kubernetes"],
+                       "fallback": (env_fallback, ["DATASTORE_TYPE"]), "default": "etcdv3"},
+    "etcd_endpoints": {"type": "str", "fallback": (env_fallback, ["ETCD_ENDPOINTS"])},
+    "etcd_ca_cert_file": {"type": "path", "fallback": (env_fallback, ["ETCD_CA_CERT_FILE"])},
+    "etcd_cert_file": {"type": "path", "fallback": (env_fallback, ["ETCD_CERT_FILE"])},
+    "etcd_key_file": {"type": "path", "no_log": False, "fallback": (env_fallback, ["ETCD_KEY_FILE"])},
+    "kubeconfig": {"type": "path", "fallback": (env_fallback, ["KUBECONFIG"])},
+    "datastore_timeout": {"type": "float", "default": 10.0},
+}
+
+
+def datastore_argspec(**extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    spec = {k: dict(v) for k, v in DATASTORE_ARGSPEC.items()}
+    spec.update(extra)
+    return spec
+
+
+def connect(params: dict[str, Any], log: Callable[[str], None] | None = None):
+    """A backend for the module's connection options. Raises DatastoreError with a fix."""
+    dtype = params.get("datastore_type") or "etcdv3"
+    timeout = float(params.get("datastore_timeout") or 10.0)
+    if dtype == "etcdv3":
+        from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdBackend, EtcdKV
+        endpoints = params.get("etcd_endpoints")
+        if not endpoints:
+            raise DatastoreError("datastore_type is etcdv3 but no etcd endpoint is set.",
+                                 "Set etcd_endpoints (or ETCD_ENDPOINTS), e.g. https://10.0.0.1:2379.")
+        for opt in ("etcd_ca_cert_file", "etcd_cert_file", "etcd_key_file"):
+            path = params.get(opt)
+            if path and not os.path.isfile(path):
+                raise DatastoreError(f"{opt} {path!r} does not exist or is not a file.")
+        kv = EtcdKV(endpoints, ca_cert=params.get("etcd_ca_cert_file"), cert=params.get("etcd_cert_file"),
+                    key=params.get("etcd_key_file"), timeout=timeout, log=log)
+        return EtcdBackend(kv)
+    if dtype == "kubernetes":
+        from ansible_collections.netops.calico.plugins.module_utils._datastore.kubernetes import KubernetesBackend
+        return KubernetesBackend.from_kubeconfig(params.get("kubeconfig"), timeout=timeout, log=log)
+    raise DatastoreError(f"unknown datastore_type {dtype!r}; use etcdv3 or kubernetes.")

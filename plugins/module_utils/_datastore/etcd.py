@@ -1,0 +1,405 @@
+# Copyright: netops.calico contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""etcdv3 backend: Calico's exact key layout, every write a transaction guarded by a revision.
+
+Client choice: etcd3gw, which talks to etcd's own gRPC-JSON gateway (``/v3/kv/...``) over HTTP with
+requests. It is maintained (OpenStack), pure Python, and has no protobuf/grpcio dependency, so it
+cannot break on a protobuf upgrade the way python-etcd3 0.12 does with protobuf >= 4. TLS (CA,
+client cert/key) is handled by requests. Failover across endpoints, timeouts and bounded retries
+are ours, below.
+
+Writes mirror libcalico-go lib/backend/etcdv3/etcdv3.go: Create is ``If(Version(key) == 0)``,
+Update and Delete are ``If(ModRevision(key) == rev)``, deletes are exact-key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
+
+from ansible_collections.netops.calico.plugins.module_utils._datastore import model
+from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    DatastoreError,
+    DatastoreTLSError,
+    DatastoreUnavailable,
+    NotFoundError,
+)
+
+try:
+    import requests
+    from etcd3gw.client import Etcd3Client
+    from etcd3gw import exceptions as etcd_exc
+    HAS_ETCD3GW = True
+    ETCD3GW_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by the module through missing_required_lib
+    HAS_ETCD3GW = False
+    ETCD3GW_IMPORT_ERROR = exc
+
+PAGE_SIZE = 2000
+
+
+def _b64(data: str | bytes) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(data: str | None) -> bytes:
+    return base64.b64decode(data) if data else b""
+
+
+def prefix_end(prefix: str) -> str:
+    """The range_end that selects every key starting with ``prefix``."""
+    raw = bytearray(prefix.encode("utf-8"))
+    while raw and raw[-1] == 0xFF:
+        raw.pop()
+    if not raw:
+        return "\0"
+    raw[-1] += 1
+    return raw.decode("utf-8", errors="surrogateescape")
+
+
+class Item:
+    """One stored object: ``value`` is the parsed JSON (None when not JSON), ``revision`` the
+    etcd mod revision as a string (what Calico reports as resourceVersion)."""
+
+    __slots__ = ("key", "raw", "revision", "_value")
+
+    def __init__(self, key: str, raw: bytes, revision: str) -> None:
+        self.key = key
+        self.raw = raw
+        self.revision = revision
+        self._value: Any = ...
+
+    @property
+    def value(self) -> Any:
+        if self._value is ...:
+            try:
+                self._value = json.loads(self.raw) if self.raw else None
+            except ValueError:
+                self._value = None
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Item({self.key!r}, rev={self.revision})"
+
+
+def parse_endpoints(endpoints: str | list[str]) -> list[tuple[str, str, int]]:
+    """``"https://a:2379,http://b:2379"`` -> [(scheme, host, port), ...] (calico's ETCD_ENDPOINTS)."""
+    if isinstance(endpoints, str):
+        endpoints = [e for e in endpoints.split(",")]
+    out = []
+    for raw in endpoints:
+        raw = raw.strip()
+        if not raw:
+            continue
+        if "://" not in raw:
+            raw = "http://" + raw
+        parts = urlsplit(raw)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise DatastoreError(f"etcd endpoint {raw!r} is not a URL like https://10.0.0.1:2379.",
+                                 "Set etcd_endpoints (or ETCD_ENDPOINTS) to a comma-separated list of URLs.")
+        try:
+            port = parts.port or 2379
+        except ValueError:
+            raise DatastoreError(f"etcd endpoint {raw!r} has an invalid port.") from None
+        out.append((parts.scheme, parts.hostname, port))
+    if not out:
+        raise DatastoreError("No etcd endpoint given.",
+                             "Set etcd_endpoints (or ETCD_ENDPOINTS), e.g. https://10.0.0.1:2379.")
+    return out
+
+
+class EtcdKV:
+    """Key/value access with failover, bounded retries and revision-guarded writes."""
+
+    RETRIES = 3          # passes over the endpoint list for one call
+    BACKOFF = 0.2        # seconds, doubled each pass, capped at BACKOFF_MAX
+    BACKOFF_MAX = 2.0
+
+    def __init__(self, endpoints: str | list[str], ca_cert: str | None = None,
+                 cert: str | None = None, key: str | None = None, timeout: float = 10.0,
+                 log: Callable[[str], None] | None = None) -> None:
+        if not HAS_ETCD3GW:
+            raise DatastoreError(f"the etcd3gw Python library is required ({ETCD3GW_IMPORT_ERROR}).",
+                                 "Install it with: pip install etcd3gw")
+        if bool(cert) != bool(key):
+            raise DatastoreError("etcd_cert_file and etcd_key_file must be given together.")
+        self.endpoints = parse_endpoints(endpoints)
+        self.ca_cert = ca_cert
+        self.cert = cert
+        self.key = key
+        self.timeout = timeout
+        self.log = log or (lambda msg: None)
+        self._clients: dict[int, Any] = {}
+        self._current = 0   # index of the endpoint that answered last
+
+    # -- transport ------------------------------------------------------------------------
+    def _client(self, idx: int):
+        c = self._clients.get(idx)
+        if c is None:
+            scheme, host, port = self.endpoints[idx]
+            session = requests.Session()
+            if self.ca_cert:
+                session.verify = self.ca_cert
+                # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment override
+                # a session's verify (psf/requests#3829): the CA the user named must win.
+                session.trust_env = False
+            if self.cert and self.key:
+                session.cert = (self.cert, self.key)
+            c = Etcd3Client(host=host, port=port, protocol=scheme, session=session, timeout=self.timeout,
+                            api_path="/v3/")
+            self._clients[idx] = c
+        return c
+
+    def _url(self, idx: int) -> str:
+        scheme, host, port = self.endpoints[idx]
+        return f"{scheme}://{host}:{port}"
+
+    def call(self, path: str, payload: dict) -> dict:
+        """POST to the gateway, trying every endpoint, RETRIES passes with capped backoff."""
+        errors: list[str] = []
+        n = len(self.endpoints)
+        delay = self.BACKOFF
+        for attempt in range(self.RETRIES):
+            for step in range(n):
+                idx = (self._current + step) % n
+                client = self._client(idx)
+                try:
+                    resp = client.post(client.get_url(path), json=payload)
+                    self._current = idx
+                    return resp
+                except etcd_exc.Etcd3Exception as exc:
+                    detail = (exc.detail_text or str(exc) or type(exc).__name__)
+                    detail = " ".join(str(detail).split())[:300]
+                    if "CERTIFICATE_VERIFY_FAILED" in detail or "SSLError" in detail or "certificate" in detail.lower():
+                        raise DatastoreTLSError(
+                            f"TLS to etcd endpoint {self._url(idx)} failed: {detail}",
+                            "Check etcd_ca_cert_file (the CA that signed the etcd server certificate) and "
+                            "etcd_cert_file/etcd_key_file (a client certificate etcd trusts).") from None
+                    transient = isinstance(exc, (etcd_exc.ConnectionFailedError, etcd_exc.ConnectionTimeoutError,
+                                                 etcd_exc.InternalServerError))
+                    if not transient:
+                        raise DatastoreError(f"etcd endpoint {self._url(idx)} refused the request: {detail}") from None
+                    errors.append(f"{self._url(idx)}: {detail}")
+                    self.log(f"etcd {self._url(idx)} {path} failed (attempt {attempt + 1}/{self.RETRIES}): {detail}")
+            if attempt + 1 < self.RETRIES:
+                time.sleep(delay)
+                delay = min(delay * 2, self.BACKOFF_MAX)
+        raise DatastoreUnavailable(
+            f"No etcd endpoint answered after {self.RETRIES} tries each: {'; '.join(errors[-len(self.endpoints):])}",
+            "Check that etcd is running and reachable at etcd_endpoints (ETCD_ENDPOINTS), and the TLS files.")
+
+    # -- reads ----------------------------------------------------------------------------
+    def get(self, key: str) -> Item | None:
+        resp = self.call("/kv/range", {"key": _b64(key)})
+        kvs = resp.get("kvs") or []
+        if not kvs:
+            return None
+        kv = kvs[0]
+        return Item(key, _unb64(kv.get("value")), str(kv.get("mod_revision", "0")))
+
+    def range_pages(self, prefix: str, keys_only: bool = False, page_size: int = PAGE_SIZE) -> Iterator[list[dict]]:
+        """Raw gateway kv dicts for every key under ``prefix``, page by page, all read at the same
+        store revision so that a listing is a consistent snapshot."""
+        start = prefix
+        end = _b64(prefix_end(prefix))
+        revision = None
+        while True:
+            payload: dict[str, Any] = {"key": _b64(start), "range_end": end, "limit": page_size}
+            if keys_only:
+                payload["keys_only"] = True
+            if revision is not None:
+                payload["revision"] = revision
+            resp = self.call("/kv/range", payload)
+            if revision is None:
+                revision = resp.get("header", {}).get("revision")
+            kvs = resp.get("kvs") or []
+            if kvs:
+                yield kvs
+            if not resp.get("more") or not kvs:
+                return
+            last = _unb64(kvs[-1]["key"])
+            start = (last + b"\0").decode("utf-8", errors="surrogateescape")
+
+    def range(self, prefix: str) -> list[Item]:
+        out = []
+        for page in self.range_pages(prefix):
+            for kv in page:
+                out.append(Item(_unb64(kv["key"]).decode("utf-8", errors="replace"),
+                                _unb64(kv.get("value")), str(kv.get("mod_revision", "0"))))
+        return out
+
+    def revision(self) -> int:
+        resp = self.call("/kv/range", {"key": _b64("/calico/"), "count_only": True})
+        return int(resp.get("header", {}).get("revision", 0))
+
+    # -- guarded writes -------------------------------------------------------------------
+    def _txn(self, compare: list[dict], success: list[dict]) -> bool:
+        resp = self.call("/kv/txn", {"compare": compare, "success": success, "failure": []})
+        return bool(resp.get("succeeded"))
+
+    def _after_transient(self, key: str, expect: bytes | None) -> Item | None | bool:
+        """After a write whose answer was lost, read back: True when the store already holds
+        what we meant to write (the write went through), else False."""
+        cur = self.get(key)
+        if expect is None:
+            return cur is None
+        return cur is not None and cur.raw == expect
+
+    def create(self, key: str, value: str) -> Item:
+        data = value.encode("utf-8")
+        cmp = [{"key": _b64(key), "result": "EQUAL", "target": "VERSION", "version": 0}]
+        put = [{"request_put": {"key": _b64(key), "value": _b64(data)}}]
+        if not self._guarded(key, cmp, put, data):
+            raise AlreadyExistsError(f"{key} already exists.")
+        return self.get(key) or Item(key, data, "0")
+
+    def update(self, key: str, value: str, revision: str | int) -> Item:
+        data = value.encode("utf-8")
+        cmp = [{"key": _b64(key), "result": "EQUAL", "target": "MOD", "mod_revision": int(revision)}]
+        put = [{"request_put": {"key": _b64(key), "value": _b64(data)}}]
+        if not self._guarded(key, cmp, put, data):
+            if self.get(key) is None:
+                raise NotFoundError(f"{key} was deleted since it was read (revision {revision}).",
+                                    "Run again to re-read the current state.")
+            raise ConflictError(f"{key} changed since it was read (revision {revision}).",
+                                "Another writer updated it; run again to re-read the current state.")
+        return self.get(key) or Item(key, data, "0")
+
+    def delete(self, key: str, revision: str | int) -> None:
+        cmp = [{"key": _b64(key), "result": "EQUAL", "target": "MOD", "mod_revision": int(revision)}]
+        op = [{"request_delete_range": {"key": _b64(key)}}]
+        if not self._guarded(key, cmp, op, None):
+            if self.get(key) is None:
+                raise NotFoundError(f"{key} does not exist.")
+            raise ConflictError(f"{key} changed since it was read (revision {revision}); not deleted.",
+                                "Run again to re-read the current state.")
+
+    def _guarded(self, key: str, compare: list[dict], ops: list[dict], expect: bytes | None) -> bool:
+        try:
+            return self._txn(compare, ops)
+        except DatastoreUnavailable:
+            # The request may have been applied before the connection dropped: read back once
+            # (call() itself retries) and accept only the exact outcome we asked for.
+            if self._after_transient(key, expect):
+                self.log(f"etcd write to {key}: answer lost, read-back shows it applied")
+                return True
+            raise
+
+    def txn(self, compare: list[dict], success: list[dict]) -> bool:
+        """A raw multi-key transaction (gateway JSON, keys already base64) for callers that need
+        several keys to change atomically."""
+        return self._txn(compare, success)
+
+
+class EtcdBackend:
+    """Calico objects on etcdv3: v3 resources and IPAM objects, by kind and name."""
+
+    datastore_type = "etcdv3"
+
+    def __init__(self, kv: EtcdKV) -> None:
+        self.kv = kv
+
+    @staticmethod
+    def _key(kind_name: str, name: str, namespace: str | None = None) -> str:
+        if kind_name in model.IPAM_KINDS:
+            return model.ipam_key(kind_name, name)
+        return model.resource_key(kind_name, name, namespace)
+
+    def _wrap(self, kind_name: str, item: Item) -> dict:
+        """A read resource: stored JSON plus metadata.resourceVersion from the mod revision."""
+        value = item.value
+        if kind_name in model.KINDS:
+            if not isinstance(value, dict):
+                raise DatastoreError(f"{item.key} does not hold a JSON object; refusing to touch it.")
+            return model.with_revision(value, item.revision)
+        return {"key": item.key, "value": value, "revision": item.revision}
+
+    # resources -----------------------------------------------------------------------------
+    def get(self, kind_name: str, name: str, namespace: str | None = None) -> dict | None:
+        item = self.kv.get(self._key(kind_name, name, namespace))
+        return None if item is None else self._wrap(kind_name, item)
+
+    def list(self, kind_name: str, namespace: str | None = None) -> list[dict]:
+        if kind_name in model.IPAM_KINDS:
+            prefix = model.ipam_prefix(kind_name)
+        else:
+            prefix = model.resource_prefix(kind_name, namespace)
+        out = []
+        for item in self.kv.range(prefix):
+            parsed = model.parse_key(item.key)
+            if parsed is None or parsed[0] != kind_name:
+                continue
+            out.append(self._wrap(kind_name, item))
+        return out
+
+    def create(self, resource: dict) -> dict:
+        kind_name = resource["kind"]
+        meta = resource.get("metadata") or {}
+        key = self._key(kind_name, meta["name"], meta.get("namespace"))
+        if not meta.get("uid"):
+            resource = model.new_resource(kind_name, meta["name"], resource.get("spec") or {},
+                                          meta.get("labels"), meta.get("annotations"), meta.get("namespace"))
+        try:
+            item = self.kv.create(key, model.serialise(kind_name, resource))
+        except AlreadyExistsError:
+            raise AlreadyExistsError(f"{kind_name} {meta['name']!r} already exists ({key}).",
+                                     "Another writer created it; run again to compare with it.") from None
+        return self._wrap(kind_name, item)
+
+    def update(self, resource: dict) -> dict:
+        kind_name = resource["kind"]
+        meta = resource.get("metadata") or {}
+        rev = meta.get("resourceVersion")
+        if not rev:
+            raise DatastoreError(f"update of {kind_name} {meta.get('name')!r} without a resourceVersion.")
+        key = self._key(kind_name, meta["name"], meta.get("namespace"))
+        item = self.kv.update(key, model.serialise(kind_name, resource), rev)
+        return self._wrap(kind_name, item)
+
+    def delete(self, kind_name: str, name: str, revision: str, namespace: str | None = None) -> None:
+        self.kv.delete(self._key(kind_name, name, namespace), revision)
+
+    # IPAM objects (values are the raw model JSON; see model.py) -------------------------------
+    def ipam_get(self, kind_name: str, name: str) -> dict | None:
+        item = self.kv.get(model.ipam_key(kind_name, name))
+        return None if item is None else self._wrap(kind_name, item)
+
+    def ipam_list(self, kind_name: str, node: str | None = None) -> list[dict]:
+        out = []
+        for item in self.kv.range(model.ipam_prefix(kind_name, node)):
+            parsed = model.parse_key(item.key)
+            if parsed is None or parsed[0] != kind_name:
+                continue
+            entry = self._wrap(kind_name, item)
+            entry["name"] = parsed[1]
+            out.append(entry)
+        return out
+
+    def ipam_create(self, kind_name: str, name: str, value: Any) -> dict:
+        key = model.ipam_key(kind_name, name)
+        return self._wrap(kind_name, self.kv.create(key, model.serialise(kind_name, value)))
+
+    def ipam_update(self, kind_name: str, name: str, value: Any, revision: str) -> dict:
+        key = model.ipam_key(kind_name, name)
+        return self._wrap(kind_name, self.kv.update(key, model.serialise(kind_name, value), revision))
+
+    def ipam_delete(self, kind_name: str, name: str, revision: str) -> None:
+        self.kv.delete(model.ipam_key(kind_name, name), revision)
+
+    # bulk reads for reports ----------------------------------------------------------------
+    def snapshot(self, prefix: str = "/calico/") -> Iterator[tuple[str, bytes, str]]:
+        """Every (key, raw value, revision) under ``prefix`` at one store revision."""
+        for page in self.kv.range_pages(prefix):
+            for kv in page:
+                yield (_unb64(kv["key"]).decode("utf-8", errors="replace"), _unb64(kv.get("value")),
+                       str(kv.get("mod_revision", "0")))
+
+    def raw_get(self, key: str) -> Item | None:
+        return self.kv.get(key)

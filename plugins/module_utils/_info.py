@@ -1,0 +1,142 @@
+# Copyright: netops.calico contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read-only summary of a Calico datastore: nodes, pools, IPAM usage per node and pool, BGP and
+Felix configuration. On etcd it reads ``/calico/`` once, in pages at one revision, so the report
+is a consistent snapshot and costs little more than a bare range read."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from typing import Any, Iterable
+
+from ansible_collections.netops.calico.plugins.module_utils._datastore import model
+
+SUBSETS = ("nodes", "ippools", "ipam", "bgp", "felix")
+_RES = model.RESOURCE_PREFIX
+_WANTED_RES = {"nodes": "Node", "ippools": "IPPool", "bgpconfigurations": "BGPConfiguration",
+               "bgppeers": "BGPPeer", "felixconfigurations": "FelixConfiguration",
+               "clusterinformations": "ClusterInformation"}
+_BLOCKS = model.IPAM_PREFIX + "assignment/"
+
+
+def _collect_etcd(ds, want_ipam: bool) -> tuple[dict[str, list[dict]], list[dict]]:
+    resources: dict[str, list[dict]] = {k: [] for k in _WANTED_RES.values()}
+    blocks: list[dict] = []
+    loads = json.loads
+    for key, raw, rev in ds.snapshot("/calico/"):
+        if key.startswith(_BLOCKS):
+            if want_ipam:
+                blocks.append(loads(raw))
+            continue
+        if key.startswith(_RES):
+            plural, _, rest = key[len(_RES):].partition("/")
+            kind = _WANTED_RES.get(plural)
+            if kind and "/" not in rest:
+                obj = loads(raw)
+                obj.setdefault("metadata", {})["resourceVersion"] = rev
+                resources[kind].append(obj)
+    return resources, blocks
+
+
+def _collect_generic(ds, want_ipam: bool) -> tuple[dict[str, list[dict]], list[dict]]:
+    resources = {kind: ds.list(kind) for kind in _WANTED_RES.values()}
+    blocks = [b["value"] for b in ds.ipam_list("IPAMBlock")] if want_ipam else []
+    return resources, blocks
+
+
+def node_summary(node: dict) -> dict[str, Any]:
+    spec = node.get("spec") or {}
+    bgp = spec.get("bgp") or {}
+    wg = spec.get("wireguard") or {}
+    out = {
+        "name": node["metadata"]["name"],
+        "labels": node["metadata"].get("labels") or {},
+        "ipv4_address": bgp.get("ipv4Address"),
+        "ipv6_address": bgp.get("ipv6Address"),
+        "as_number": bgp.get("asNumber"),
+        "route_reflector_cluster_id": bgp.get("routeReflectorClusterID"),
+        "ipv4_ipip_tunnel_addr": bgp.get("ipv4IPIPTunnelAddr"),
+        "ipv4_vxlan_tunnel_addr": spec.get("ipv4VXLANTunnelAddr"),
+        "ipv6_vxlan_tunnel_addr": spec.get("ipv6VXLANTunnelAddr"),
+        "wireguard_ipv4_address": wg.get("interfaceIPv4Address"),
+        "wireguard_ipv6_address": wg.get("interfaceIPv6Address"),
+        "orch_refs": spec.get("orchRefs") or [],
+    }
+    return out
+
+
+def ipam_usage(blocks: Iterable[dict], pools: list[dict]) -> dict[str, Any]:
+    """Blocks, allocated and capacity per node (the block's affinity) and per pool."""
+    nets = []
+    for p in pools:
+        try:
+            nets.append((ipaddress.ip_network(p["spec"]["cidr"], strict=False), p["metadata"]["name"]))
+        except (KeyError, ValueError):
+            continue
+    per_node: dict[str, dict[str, int]] = {}
+    per_pool: dict[str, dict[str, int]] = {name: {"blocks": 0, "allocated": 0, "capacity": 0} for _, name in nets}
+    orphans = {"blocks": 0, "allocated": 0, "capacity": 0}
+    pool_cache: dict[str, str | None] = {}
+    for blk in blocks:
+        allocs = blk.get("allocations") or []
+        used = len(allocs) - allocs.count(None)
+        cap = len(allocs)
+        aff = blk.get("affinity") or ""
+        node = aff[5:] if aff.startswith("host:") else None
+        if node is not None:
+            n = per_node.setdefault(node, {"blocks": 0, "allocated": 0, "capacity": 0})
+            n["blocks"] += 1
+            n["allocated"] += used
+            n["capacity"] += cap
+        cidr = blk.get("cidr", "")
+        # blocks of one pool share their leading bits: cache by the network part of the pool size
+        pool = pool_cache.get(cidr)
+        if cidr not in pool_cache:
+            pool = None
+            try:
+                bnet = ipaddress.ip_network(cidr, strict=False)
+                for net, name in nets:
+                    if bnet.version == net.version and bnet.subnet_of(net):
+                        pool = name
+                        break
+            except ValueError:
+                pass
+            pool_cache[cidr] = pool
+        target = per_pool[pool] if pool else orphans
+        target["blocks"] += 1
+        target["allocated"] += used
+        target["capacity"] += cap
+    out: dict[str, Any] = {"per_node": per_node, "per_pool": per_pool}
+    if orphans["blocks"]:
+        out["outside_pools"] = orphans
+    return out
+
+
+def gather(ds, subsets: Iterable[str] = SUBSETS) -> dict[str, Any]:
+    subsets = set(subsets)
+    want_ipam = "ipam" in subsets
+    if hasattr(ds, "snapshot"):
+        resources, blocks = _collect_etcd(ds, want_ipam)
+    else:
+        resources, blocks = _collect_generic(ds, want_ipam)
+    out: dict[str, Any] = {}
+    if "nodes" in subsets:
+        out["nodes"] = [node_summary(n) for n in resources["Node"]]
+    if "ippools" in subsets or want_ipam:
+        pools = resources["IPPool"]
+        if "ippools" in subsets:
+            out["ippools"] = [{"name": p["metadata"]["name"], **(p.get("spec") or {})} for p in pools]
+    if want_ipam:
+        out["ipam"] = ipam_usage(blocks, resources["IPPool"])
+    if "bgp" in subsets:
+        out["bgp"] = {
+            "configurations": {c["metadata"]["name"]: c.get("spec") or {} for c in resources["BGPConfiguration"]},
+            "peers": [{"name": p["metadata"]["name"], **(p.get("spec") or {})} for p in resources["BGPPeer"]],
+        }
+    if "felix" in subsets:
+        out["felix"] = {c["metadata"]["name"]: c.get("spec") or {} for c in resources["FelixConfiguration"]}
+    info = resources.get("ClusterInformation") or []
+    if info:
+        out["cluster_information"] = info[0].get("spec") or {}
+    return out

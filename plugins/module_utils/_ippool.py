@@ -1,0 +1,86 @@
+# Copyright: netops.calico contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""IPPool rules Calico enforces (api/pkg/apis/projectcalico/v3/ippool.go CEL rules,
+libcalico-go/lib/clientv3/ippool.go validation and defaulting), as pure functions."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
+
+ENCAP_MODES = ("Always", "CrossSubnet", "Never")
+ALLOWED_USES = ("Workload", "Tunnel", "LoadBalancer")
+ASSIGNMENT_MODES = ("Automatic", "Manual")
+
+IMMUTABLE = {
+    "cidr": ("To move workloads to another range: create a new pool with the new cidr, set disabled: true "
+             "on the old pool, recreate the workloads (they take addresses from the new pool), then delete "
+             "the old pool (Calico docs: 'Migrate from one IP pool to another')."),
+    "blockSize": ("blockSize cannot change while blocks exist: create a new pool with the new block_size, set "
+                  "disabled: true on the old pool, recreate the workloads, then delete the old pool."),
+}
+
+
+def parse_cidr(cidr: str, field: str = "cidr") -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network | None, list[str]]:
+    try:
+        net = ipaddress.ip_network(cidr, strict=True)
+    except ValueError as exc:
+        try:
+            masked = ipaddress.ip_network(cidr, strict=False)
+            return None, [f"{field}: {cidr!r} has host bits set; use {masked}"]
+        except ValueError:
+            return None, [f"{field}: {cidr!r} is not a valid CIDR ({exc})"]
+    if net.is_link_local:
+        return None, [f"{field}: {cidr!r} is link-local; Calico refuses link-local pools"]
+    return net, []
+
+
+def validate_pool_spec(spec: dict) -> list[str]:
+    """Every violation of one pool's (already defaulted) spec, each naming its field."""
+    errors: list[str] = []
+    net = None
+    if "cidr" in spec:
+        net, errors = parse_cidr(spec["cidr"])
+    version = net.version if net else None
+    bs = spec.get("blockSize")
+    if bs is not None and version:
+        lo, hi = _fields.IPPOOL_BLOCK_SIZE_RANGE[version]
+        if not lo <= int(bs) <= hi:
+            errors.append(f"blockSize: {bs} is out of range for an IPv{version} pool ({lo}-{hi})")
+        elif net.prefixlen > int(bs):
+            errors.append(f"blockSize: {bs} is smaller than the pool itself (/{net.prefixlen}); "
+                          f"use a block size of at least {net.prefixlen}")
+    ipip = spec.get("ipipMode") or "Never"
+    vxlan = spec.get("vxlanMode") or "Never"
+    for fld, val in (("ipipMode", ipip), ("vxlanMode", vxlan)):
+        if val not in ENCAP_MODES:
+            errors.append(f"{fld}: {val!r} is not one of {', '.join(ENCAP_MODES)}")
+    if ipip != "Never" and vxlan != "Never":
+        errors.append(f"ipipMode/vxlanMode: ipipMode and vxlanMode cannot both be enabled "
+                      f"(ipipMode={ipip}, vxlanMode={vxlan}); set one of them to Never")
+    if version == 6 and ipip != "Never":
+        errors.append("ipipMode: IPIP is not supported on IPv6 pools; use vxlanMode or Never")
+    uses = spec.get("allowedUses") or []
+    for u in uses:
+        if u not in ALLOWED_USES:
+            errors.append(f"allowedUses: {u!r} is not one of {', '.join(ALLOWED_USES)}")
+    if "LoadBalancer" in uses:
+        if len(uses) > 1:
+            errors.append("allowedUses: LoadBalancer cannot be combined with other uses")
+        if ipip != "Never" or vxlan != "Never":
+            errors.append("allowedUses: a LoadBalancer pool cannot use IPIP or VXLAN")
+        if spec.get("disableBGPExport"):
+            errors.append("disableBGPExport: a LoadBalancer pool must be exported over BGP")
+        if spec.get("nodeSelector", "all()") != "all()":
+            errors.append("nodeSelector: a LoadBalancer pool needs nodeSelector all()")
+    if "Tunnel" in uses and spec.get("namespaceSelector"):
+        errors.append("namespaceSelector: a pool with allowedUses Tunnel cannot have a namespaceSelector")
+    am = spec.get("assignmentMode")
+    if am is not None and am not in ASSIGNMENT_MODES:
+        errors.append(f"assignmentMode: {am!r} is not one of {', '.join(ASSIGNMENT_MODES)}")
+    return errors
+
+
+def default_pool_spec(spec: dict) -> dict:
+    return _fields.default_ippool_spec(spec)

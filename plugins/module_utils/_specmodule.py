@@ -1,0 +1,94 @@
+# Copyright: netops.calico contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Modules whose options are a resource's spec fields in snake_case (FelixConfiguration,
+BGPConfiguration, BGPPeer): the option table comes from fields.py (the Go structs), so every
+field Calico has is an option, typed and with its enum, and the module DOCUMENTATION is
+generated from the same table by scripts/gen_module_docs.py (kept in sync by CI)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
+from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
+from ansible_collections.netops.calico.plugins.module_utils._resource import ensure_resource, snake
+
+_TYPES = {"str": "str", "bool": "bool", "int": "int", "duration": "str", "list": "list",
+          "dict": "dict", "object": "dict", "float": "float", "intorstr": "raw", "raw": "raw"}
+
+# options every such module has besides the spec fields
+COMMON = ("name", "state", "labels")
+
+
+def spec_options(kind: str, exclude: tuple[str, ...] = ()) -> dict[str, tuple[str, dict[str, Any]]]:
+    """snake_case option -> (camelCase field, argspec entry) for every spec field of ``kind``."""
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    for f in _fields.SPEC_FIELDS[kind]:
+        if f.json in exclude:
+            continue
+        opt = snake(f.json)
+        entry: dict[str, Any] = {"type": _TYPES.get(f.type, "raw")}
+        if entry["type"] == "list":
+            elements = getattr(f, "elements", None)
+            if elements in ("str", "int"):
+                entry["elements"] = elements
+            elif elements:
+                entry["elements"] = "dict"
+        if f.enum and entry["type"] == "str":
+            entry["choices"] = list(f.enum)
+        if opt in COMMON:
+            opt = f"spec_{opt}"
+        out[opt] = (f.json, entry)
+    return out
+
+
+def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[str, ...] = (),
+                    validate: Callable[[dict], list[str]] | None = None, result_key: str = "resource",
+                    extra_options: dict[str, dict[str, Any]] | None = None) -> None:
+    opts = spec_options(kind, exclude)
+    argspec: dict[str, Any] = {
+        "name": {"type": "str", "default": name_default} if name_default else {"type": "str", "required": True},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "labels": {"type": "dict"},
+    }
+    argspec.update({opt: entry for opt, (_, entry) in opts.items()})
+    argspec.update(extra_options or {})
+    module = datastore_module(argspec)
+    p = module.params
+    spec = {camel: p[opt] for opt, (camel, _) in opts.items() if p[opt] is not None}
+    if validate and p["state"] == "present":
+        errors = validate(spec)
+        if errors:
+            module.fail_json(msg=f"Invalid {kind} {p['name']!r}, nothing was written: " + "; ".join(errors),
+                             errors=errors)
+
+    def body(ds):
+        res = ensure_resource(ds, kind, p["name"], p["state"], spec, module.check_mode, labels=p["labels"])
+        return {"changed": res["changed"], "diff": res["diff"], result_key: res["resource"]}
+
+    run(module, body)
+
+
+def render_options_doc(kind: str, exclude: tuple[str, ...] = ()) -> str:
+    """The YAML of the generated options, indented for a module's DOCUMENTATION."""
+    docs = {f.json: f for f in _fields.SPEC_FIELDS[kind]}
+    lines: list[str] = []
+    for opt, (camel, entry) in spec_options(kind, exclude).items():
+        f = docs[camel]
+        text = (f.doc or "").strip() or f"The {camel} field of the {kind} spec."
+        text = " ".join(text.split()).replace('"', "'")
+        lines.append(f"  {opt}:")
+        lines.append("    description:")
+        lines.append(f"      - \"{text}\"")
+        lines.append(f"      - Sets C(spec.{camel}).")
+        lines.append(f"    type: {entry['type']}")
+        if "elements" in entry:
+            lines.append(f"    elements: {entry['elements']}")
+        if "choices" in entry:
+            lines.append(f"    choices: [{', '.join(_yaml_scalar(c) for c in entry['choices'])}]")
+    return "\n".join(lines)
+
+
+def _yaml_scalar(v: str) -> str:
+    return f"'{v}'" if (v == "" or not v.replace("-", "").replace("_", "").isalnum() or v.lower() in (
+        "yes", "no", "true", "false", "on", "off", "null")) else v
