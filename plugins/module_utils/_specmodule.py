@@ -14,7 +14,7 @@ from ansible_collections.netops.calico.plugins.module_utils._module import datas
 from ansible_collections.netops.calico.plugins.module_utils._resource import ensure_resource, snake
 
 _TYPES = {"str": "str", "bool": "bool", "int": "int", "duration": "str", "list": "list",
-          "dict": "dict", "object": "dict", "float": "float", "intorstr": "raw", "raw": "raw"}
+          "dict": "dict", "object": "dict", "float": "float", "int_or_str": "raw"}
 
 # options every such module has besides the spec fields
 COMMON = ("name", "state", "labels")
@@ -29,12 +29,14 @@ def spec_options(kind: str, exclude: tuple[str, ...] = ()) -> dict[str, tuple[st
         opt = snake(f.json)
         entry: dict[str, Any] = {"type": _TYPES.get(f.type, "raw")}
         if entry["type"] == "list":
-            elements = getattr(f, "elements", None)
-            if elements in ("str", "int"):
-                entry["elements"] = elements
-            elif elements:
+            go_elem = f.go_type[2:] if f.go_type.startswith("[]") else ""
+            if f.fields:
                 entry["elements"] = "dict"
-        if f.enum and entry["type"] == "str":
+            elif go_elem in ("int", "int32", "int64", "uint32", "uint16", "uint8"):
+                entry["elements"] = "int"
+            elif go_elem:
+                entry["elements"] = "raw" if "IntOrString" in go_elem or "ProtoPort" in go_elem else "str"
+        if f.enum and entry["type"] in ("str", "list"):
             entry["choices"] = list(f.enum)
         if opt in COMMON:
             opt = f"spec_{opt}"
@@ -44,8 +46,10 @@ def spec_options(kind: str, exclude: tuple[str, ...] = ()) -> dict[str, tuple[st
 
 def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[str, ...] = (),
                     validate: Callable[[dict], list[str]] | None = None, result_key: str = "resource",
-                    extra_options: dict[str, dict[str, Any]] | None = None) -> None:
+                    extra_options: dict[str, dict[str, Any]] | None = None,
+                    defaults: Callable[[dict], dict] | None = None) -> None:
     opts = spec_options(kind, exclude)
+    fields_by_json = {f.json: f for f in _fields.SPEC_FIELDS[kind]}
     argspec: dict[str, Any] = {
         "name": {"type": "str", "default": name_default} if name_default else {"type": "str", "required": True},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -55,7 +59,7 @@ def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[s
     argspec.update(extra_options or {})
     module = datastore_module(argspec)
     p = module.params
-    spec = {camel: p[opt] for opt, (camel, _) in opts.items() if p[opt] is not None}
+    spec = {camel: _go_value(fields_by_json[camel], p[opt]) for opt, (camel, _) in opts.items() if p[opt] is not None}
     if validate and p["state"] == "present":
         errors = validate(spec)
         if errors:
@@ -63,10 +67,18 @@ def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[s
                              errors=errors)
 
     def body(ds):
-        res = ensure_resource(ds, kind, p["name"], p["state"], spec, module.check_mode, labels=p["labels"])
+        res = ensure_resource(ds, kind, p["name"], p["state"], spec, module.check_mode, labels=p["labels"],
+                              defaults=defaults)
         return {"changed": res["changed"], "diff": res["diff"], result_key: res["resource"]}
 
     run(module, body)
+
+
+def _go_value(field, value: Any) -> Any:
+    """The value as Calico stores it, so that a user's "90s" compares equal to a stored "1m30s"."""
+    if field.type == "duration" and isinstance(value, str):
+        return _fields.go_duration(value)
+    return value
 
 
 def render_options_doc(kind: str, exclude: tuple[str, ...] = ()) -> str:

@@ -236,7 +236,9 @@ def normalise_resource(resource: dict) -> dict:
     }
     spec = resource.get("spec")
     if spec is not None or kind_name in _fields.SPEC_FIELDS:
-        out["spec"] = _order(spec or {}, _fields.SPEC_FIELDS.get(kind_name))
+        spec_fields = _fields.SPEC_FIELDS.get(kind_name)
+        # fields without omitempty are always written by Go (FelixConfiguration's bpfLogLevel "")
+        out["spec"] = _order(_fields.fill_go_zero(spec or {}, spec_fields), spec_fields)
     if kind_name == "Node":
         out["status"] = resource.get("status") or {}   # a struct: always serialised
     elif resource.get("status"):
