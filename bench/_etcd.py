@@ -22,8 +22,8 @@ def b64(s: str) -> str:
     return base64.b64encode(s.encode()).decode()
 
 
-def bulk_put(kv, items, batch: int = 500) -> None:
-    """Write (key, value-text) pairs in transactions of ``batch`` puts."""
+def bulk_put(kv, items, batch: int = 100) -> None:
+    """Write (key, value-text) pairs in transactions of ``batch`` puts (etcd allows 128 ops a txn)."""
     ops = []
     for key, value in items:
         ops.append({"request_put": {"key": b64(key), "value": b64(value)}})
