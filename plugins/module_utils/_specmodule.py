@@ -38,6 +38,8 @@ def spec_options(kind: str, exclude: tuple[str, ...] = ()) -> dict[str, tuple[st
                 entry["elements"] = "raw" if "IntOrString" in go_elem or "ProtoPort" in go_elem else "str"
         if f.enum and entry["type"] in ("str", "list"):
             entry["choices"] = list(f.enum)
+        if "password" in opt:
+            entry["no_log"] = False   # a reference to a Kubernetes secret, not the secret itself
         if opt in COMMON:
             opt = f"spec_{opt}"
         out[opt] = (f.json, entry)
