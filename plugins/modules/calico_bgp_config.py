@@ -9,11 +9,11 @@ module: calico_bgp_config
 short_description: Manage a Calico BGPConfiguration
 version_added: 0.1.0
 description:
-  - Create, update or delete a C(BGPConfiguration) (projectcalico.org/v3): V(default) for the
+  - Create, update or delete a C(BGPConfiguration) (projectcalico.org/v3), either V(default) for the
     cluster (AS number, node-to-node mesh, service advertisement), C(node.<name>) for one node.
   - Every field of the resource is an option, in snake_case. Only the options you set are
     compared and written; the others keep their current value.
-  - Turning O(node_to_node_mesh_enabled) off without route reflectors or peers cuts pod routes:
+  - Turning O(node_to_node_mesh_enabled) off without route reflectors or peers cuts pod routes, so
     configure the route reflectors first.
 author:
   - netops.calico contributors

@@ -9,7 +9,7 @@ module: calico_bgp_peer
 short_description: Manage a Calico BGPPeer
 version_added: 0.1.0
 description:
-  - Create, update or delete a C(BGPPeer) (projectcalico.org/v3): a BGP session from every node,
+  - Create, update or delete a C(BGPPeer) (projectcalico.org/v3), a BGP session from every node,
     one node (O(node)) or the nodes matching O(node_selector), to an address (O(peer_ip)) or to
     the nodes matching O(peer_selector) (route reflectors).
   - Every field of the resource is an option, in snake_case. Only the options you set are

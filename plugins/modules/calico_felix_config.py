@@ -9,8 +9,8 @@ module: calico_felix_config
 short_description: Manage a Calico FelixConfiguration
 version_added: 0.1.0
 description:
-  - Create, update or delete a C(FelixConfiguration) (projectcalico.org/v3): V(default) for the
-    whole cluster, C(node.<name>) for one node's overrides.
+  - Create, update or delete a C(FelixConfiguration) (projectcalico.org/v3), either V(default) for the
+    whole cluster, or C(node.<name>) for one node's overrides.
   - Every field of the resource is an option, in snake_case (C(ipipEnabled) is O(ipip_enabled)).
     Only the options you set are compared and written; the others keep their current value.
   - Durations are given as Go durations (V(90s), V(1m30s)) and compared as Calico stores them.
