@@ -22,7 +22,7 @@ description:
   - Runs on the controller (or wherever boto3 and AWS credentials are), usually with C(run_once) and
     C(delegate_to) set to V(localhost).
 author:
-  - netops.calico contributors
+  - netops.calico contributors (@netops-calico)
 requirements:
   - boto3
 attributes:

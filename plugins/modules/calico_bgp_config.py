@@ -16,7 +16,7 @@ description:
   - Turning O(node_to_node_mesh_enabled) off without route reflectors or peers cuts pod routes, so
     configure the route reflectors first.
 author:
-  - netops.calico contributors
+  - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
   - netops.calico.datastore
 attributes:

@@ -15,7 +15,7 @@ description:
   - Every field of the resource is an option, in snake_case. Only the options you set are
     compared and written; the others keep their current value.
 author:
-  - netops.calico contributors
+  - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
   - netops.calico.datastore
 attributes:

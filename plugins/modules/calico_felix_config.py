@@ -17,7 +17,7 @@ description:
   - To set the encapsulation, MTU, WireGuard or eBPF consistently across pools and Felix, prefer
     M(netops.calico.calico_network).
 author:
-  - netops.calico contributors
+  - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
   - netops.calico.datastore
 attributes:

@@ -16,7 +16,7 @@ description:
   - With O(gather_subset) containing V(ipam_check) it also reports IPAM leaks the way
     C(calicoctl ipam check) does.
 author:
-  - netops.calico contributors
+  - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
   - netops.calico.datastore
 attributes:

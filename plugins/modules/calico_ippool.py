@@ -17,7 +17,7 @@ description:
   - O(cidr) and O(block_size) cannot change on an existing pool; such a change is refused with the
     steps to migrate to a new pool.
 author:
-  - netops.calico contributors
+  - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
   - netops.calico.datastore
 attributes:
