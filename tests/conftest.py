@@ -173,6 +173,10 @@ def run_module(capsys):
         full = dict(args)
         full["_ansible_check_mode"] = check
         full["_ansible_diff"] = diff
+        # a real module process starts with no warnings; in-process runs would accumulate them
+        from ansible.module_utils.common import warnings as _warnings
+        _warnings._global_warnings.clear()
+        _warnings._global_deprecations.clear()
         capsys.readouterr()
         with patch_module_args(full):
             with pytest.raises(SystemExit):
