@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark (not a test): calico_info on 10,000 Nodes and 40,000 IPAM blocks versus a bare range
 read of /calico/ by the same client, both measured in this run on a real etcd.
 
@@ -36,7 +35,7 @@ def build(kv, nodes: int, per_node: int) -> None:
                 "Node", name, {"bgp": {"ipv4Address": f"{ip}/15"},
                                "orchRefs": [{"nodeName": name, "orchestrator": "k8s"}]}))
             for b in range(per_node):
-                cidr = str(next(blocks))
+                cidr = str(next(blocks, None))
                 allocs = [0, 1] + [None] * 62
                 blk = {"cidr": cidr, "affinity": f"host:{name}", "allocations": allocs,
                        "unallocated": list(range(2, 64)),
@@ -51,7 +50,7 @@ def build(kv, nodes: int, per_node: int) -> None:
 
 def best(fn, repeat: int) -> float:
     times = []
-    for _ in range(repeat):
+    for _x in range(repeat):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Regenerate the option docs of the modules whose options are a resource's spec fields
 (calico_felix_config, calico_bgp_config, calico_bgp_peer) from plugins/module_utils/_datastore/fields.py.
 

@@ -18,7 +18,8 @@ python scripts/gen_module_docs.py --check
 
 step "pytest: unit + integration"
 # pytest exits 5 when it collects nothing: that is a failure here too
-python -m pytest ${PYTEST_ARGS:-} -p no:cacheprovider
+read -r -a pytest_args <<<"${PYTEST_ARGS:-}"
+python -m pytest "${pytest_args[@]}" -p no:cacheprovider
 
 if [ "${SKIP_SANITY:-0}" != 1 ]; then
   step "ansible-test sanity"

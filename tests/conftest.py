@@ -4,12 +4,10 @@ module's main() in-process with Ansible's own argument handling (patch_module_ar
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import importlib
 from pathlib import Path

@@ -30,7 +30,7 @@ def _collect_etcd(ds, want_ipam: bool) -> tuple[dict[str, list[dict]], list[dict
                 blocks.append(loads(raw))
             continue
         if key.startswith(_RES):
-            plural, _, rest = key[len(_RES):].partition("/")
+            plural, _x, rest = key[len(_RES):].partition("/")
             kind = _WANTED_RES.get(plural)
             if kind and "/" not in rest:
                 obj = loads(raw)
@@ -69,7 +69,7 @@ def node_summary(node: dict) -> dict[str, Any]:
 def _net_int(cidr: str) -> tuple[int, int, int] | None:
     """``"10.0.0.0/26"`` -> (version, network as int, prefix length), without ipaddress objects
     (this runs once per block: 40,000 times on a large cluster)."""
-    addr, _, plen = cidr.partition("/")
+    addr, _x, plen = cidr.partition("/")
     try:
         if ":" in addr:
             return 6, int.from_bytes(socket.inet_pton(socket.AF_INET6, addr), "big"), int(plen)
@@ -105,7 +105,7 @@ def ipam_usage(blocks: Iterable[dict], pools: list[dict]) -> dict[str, Any]:
         target = orphans
         parsed = _net_int(blk.get("cidr", ""))
         if parsed:
-            version, addr, _ = parsed
+            version, addr, _x = parsed
             for pv, prefix, shift, name in nets:
                 if pv == version and addr >> shift == prefix:
                     target = per_pool[name]

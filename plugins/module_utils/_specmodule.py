@@ -7,6 +7,7 @@ generated from the same table by scripts/gen_module_docs.py (kept in sync by CI)
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any, Callable
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
@@ -36,6 +37,8 @@ def spec_options(kind: str, exclude: tuple[str, ...] = ()) -> dict[str, tuple[st
                 entry["elements"] = "int"
             elif go_elem:
                 entry["elements"] = "raw" if "IntOrString" in go_elem or "ProtoPort" in go_elem else "str"
+            else:
+                entry["elements"] = "raw"
         if f.enum and entry["type"] in ("str", "list"):
             entry["choices"] = list(f.enum)
         if "password" in opt:
@@ -57,11 +60,11 @@ def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[s
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         "labels": {"type": "dict"},
     }
-    argspec.update({opt: entry for opt, (_, entry) in opts.items()})
+    argspec.update({opt: entry for opt, (_x, entry) in opts.items()})
     argspec.update(extra_options or {})
     module = datastore_module(argspec)
     p = module.params
-    spec = {camel: _go_value(fields_by_json[camel], p[opt]) for opt, (camel, _) in opts.items() if p[opt] is not None}
+    spec = {camel: _go_value(fields_by_json[camel], p[opt]) for opt, (camel, _x) in opts.items() if p[opt] is not None}
     if validate and p["state"] == "present":
         errors = validate(spec)
         if errors:
@@ -93,7 +96,10 @@ def render_options_doc(kind: str, exclude: tuple[str, ...] = ()) -> str:
         text = " ".join(text.split()).replace('"', "'")
         lines.append(f"  {opt}:")
         lines.append("    description:")
-        lines.append(f"      - \"{text}\"")
+        wrapped = textwrap.wrap(text, 110)
+        lines.append(f"      - \"{wrapped[0]}" + ("\"" if len(wrapped) == 1 else ""))
+        for i, part in enumerate(wrapped[1:], 2):
+            lines.append(f"        {part}" + ("\"" if i == len(wrapped) else ""))
         lines.append(f"      - Sets C(spec.{camel}).")
         lines.append(f"    type: {entry['type']}")
         if "elements" in entry:

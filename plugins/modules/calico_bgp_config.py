@@ -112,7 +112,8 @@ options:
     type: str
   bind_mode:
     description:
-      - "BindMode indicates whether to listen for BGP connections on all addresses (None) or only on the node's canonical IP address Node.Spec.BGP.IPvXAddress (NodeIP)."
+      - "BindMode indicates whether to listen for BGP connections on all addresses (None) or only on the node's
+        canonical IP address Node.Spec.BGP.IPvXAddress (NodeIP)."
       - Sets C(spec.bindMode).
     type: str
     choices: [None, NodeIP]

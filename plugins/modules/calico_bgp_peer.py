@@ -106,7 +106,8 @@ options:
     type: int
   ttl_security:
     description:
-      - "TTLSecurity enables the generalized TTL security mechanism (GTSM) which protects against spoofed packets by ignoring received packets with a smaller than expected TTL value."
+      - "TTLSecurity enables the generalized TTL security mechanism (GTSM) which protects against spoofed packets by
+        ignoring received packets with a smaller than expected TTL value."
       - Sets C(spec.ttlSecurity).
     type: int
   reachable_by:
@@ -127,7 +128,8 @@ options:
     type: str
   reverse_peering:
     description:
-      - "ReversePeering, for peerings between Calico nodes controls whether the reverse peering from nodes selected by peerSelector is generated automatically."
+      - "ReversePeering, for peerings between Calico nodes controls whether the reverse peering from nodes selected by
+        peerSelector is generated automatically."
       - Sets C(spec.reversePeering).
     type: str
     choices: [Auto, Manual]
@@ -163,7 +165,7 @@ from ansible_collections.netops.calico.plugins.module_utils._specmodule import r
 def _validate(spec: dict) -> list[str]:
     errors = []
     if "peerIP" in spec:
-        host, _, port = spec["peerIP"].rpartition(":") if spec["peerIP"].count(":") == 1 else (spec["peerIP"], "", "")
+        host, _x, port = spec["peerIP"].rpartition(":") if spec["peerIP"].count(":") == 1 else (spec["peerIP"], "", "")
         try:
             ipaddress.ip_address(host.strip("[]"))
         except ValueError:

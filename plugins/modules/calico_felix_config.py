@@ -66,7 +66,8 @@ options:
     type: bool
   route_refresh_interval:
     description:
-      - "RouteRefreshInterval is the period at which Felix re-checks the routes in the dataplane to ensure that no other process has accidentally broken Calico's rules."
+      - "RouteRefreshInterval is the period at which Felix re-checks the routes in the dataplane to ensure that no
+        other process has accidentally broken Calico's rules."
       - Sets C(spec.routeRefreshInterval).
     type: str
   interface_refresh_interval:
@@ -76,12 +77,14 @@ options:
     type: str
   iptables_refresh_interval:
     description:
-      - "IptablesRefreshInterval is the period at which Felix re-checks the IP sets in the dataplane to ensure that no other process has accidentally broken Calico's rules."
+      - "IptablesRefreshInterval is the period at which Felix re-checks the IP sets in the dataplane to ensure that no
+        other process has accidentally broken Calico's rules."
       - Sets C(spec.iptablesRefreshInterval).
     type: str
   iptables_post_write_check_interval:
     description:
-      - "IptablesPostWriteCheckInterval is the period after Felix has done a write to the dataplane that it schedules an extra read back in order to check the write was not clobbered by another process."
+      - "IptablesPostWriteCheckInterval is the period after Felix has done a write to the dataplane that it schedules
+        an extra read back in order to check the write was not clobbered by another process."
       - Sets C(spec.iptablesPostWriteCheckInterval).
     type: str
   iptables_lock_file_path:
@@ -91,12 +94,14 @@ options:
     type: str
   iptables_lock_timeout:
     description:
-      - "IptablesLockTimeout is the time that Felix itself will wait for the iptables lock (rather than delegating the lock handling to the `iptables` command)."
+      - "IptablesLockTimeout is the time that Felix itself will wait for the iptables lock (rather than delegating the
+        lock handling to the `iptables` command)."
       - Sets C(spec.iptablesLockTimeout).
     type: str
   iptables_lock_probe_interval:
     description:
-      - "IptablesLockProbeInterval when IptablesLockTimeout is enabled: the time that Felix will wait between attempts to acquire the iptables lock if it is not available."
+      - "IptablesLockProbeInterval when IptablesLockTimeout is enabled: the time that Felix will wait between attempts
+        to acquire the iptables lock if it is not available."
       - Sets C(spec.iptablesLockProbeInterval).
     type: str
   feature_detect_override:
@@ -127,17 +132,20 @@ options:
     choices: [Auto, NFT, Legacy]
   xdp_refresh_interval:
     description:
-      - "XDPRefreshInterval is the period at which Felix re-checks all XDP state to ensure that no other process has accidentally broken Calico's BPF maps or attached programs."
+      - "XDPRefreshInterval is the period at which Felix re-checks all XDP state to ensure that no other process has
+        accidentally broken Calico's BPF maps or attached programs."
       - Sets C(spec.xdpRefreshInterval).
     type: str
   netlink_timeout:
     description:
-      - "NetlinkTimeout is the timeout when talking to the kernel over the netlink protocol, used for programming routes, rules, and other kernel objects."
+      - "NetlinkTimeout is the timeout when talking to the kernel over the netlink protocol, used for programming
+        routes, rules, and other kernel objects."
       - Sets C(spec.netlinkTimeout).
     type: str
   metadata_addr:
     description:
-      - "MetadataAddr is the IP address or domain name of the server that can answer VM queries for cloud-init metadata."
+      - "MetadataAddr is the IP address or domain name of the server that can answer VM queries for cloud-init
+        metadata."
       - Sets C(spec.metadataAddr).
     type: str
   metadata_port:
@@ -152,35 +160,41 @@ options:
     type: str
   interface_prefix:
     description:
-      - "InterfacePrefix is the interface name prefix that identifies workload endpoints and so distinguishes them from host endpoint interfaces."
+      - "InterfacePrefix is the interface name prefix that identifies workload endpoints and so distinguishes them from
+        host endpoint interfaces."
       - Sets C(spec.interfacePrefix).
     type: str
   interface_exclude:
     description:
-      - "InterfaceExclude A comma-separated list of interface names that should be excluded when Felix is resolving host endpoints."
+      - "InterfaceExclude A comma-separated list of interface names that should be excluded when Felix is resolving
+        host endpoints."
       - Sets C(spec.interfaceExclude).
     type: str
   chain_insert_mode:
     description:
-      - "ChainInsertMode controls whether Felix hooks the kernel's top-level iptables chains by inserting a rule at the top of the chain or by appending a rule at the bottom."
+      - "ChainInsertMode controls whether Felix hooks the kernel's top-level iptables chains by inserting a rule at the
+        top of the chain or by appending a rule at the bottom."
       - Sets C(spec.chainInsertMode).
     type: str
     choices: [Insert, Append]
   default_endpoint_to_host_action:
     description:
-      - "DefaultEndpointToHostAction controls what happens to traffic that goes from a workload endpoint to the host itself (after the endpoint's egress policy is applied)."
+      - "DefaultEndpointToHostAction controls what happens to traffic that goes from a workload endpoint to the host
+        itself (after the endpoint's egress policy is applied)."
       - Sets C(spec.defaultEndpointToHostAction).
     type: str
     choices: [Drop, Accept, Return]
   iptables_filter_allow_action:
     description:
-      - "IptablesFilterAllowAction controls what happens to traffic that is accepted by a Felix policy chain in the iptables filter table (which is used for 'normal' policy)."
+      - "IptablesFilterAllowAction controls what happens to traffic that is accepted by a Felix policy chain in the
+        iptables filter table (which is used for 'normal' policy)."
       - Sets C(spec.iptablesFilterAllowAction).
     type: str
     choices: [Accept, Return]
   iptables_mangle_allow_action:
     description:
-      - "IptablesMangleAllowAction controls what happens to traffic that is accepted by a Felix policy chain in the iptables mangle table (which is used for 'pre-DNAT' policy)."
+      - "IptablesMangleAllowAction controls what happens to traffic that is accepted by a Felix policy chain in the
+        iptables mangle table (which is used for 'pre-DNAT' policy)."
       - Sets C(spec.iptablesMangleAllowAction).
     type: str
     choices: [Accept, Return]
@@ -270,12 +284,14 @@ options:
     type: int
   allow_vxlan_packets_from_workloads:
     description:
-      - "AllowVXLANPacketsFromWorkloads controls whether Felix will add a rule to drop VXLAN encapsulated traffic from workloads."
+      - "AllowVXLANPacketsFromWorkloads controls whether Felix will add a rule to drop VXLAN encapsulated traffic from
+        workloads."
       - Sets C(spec.allowVXLANPacketsFromWorkloads).
     type: bool
   allow_ipip_packets_from_workloads:
     description:
-      - "AllowIPIPPacketsFromWorkloads controls whether Felix will add a rule to drop IPIP encapsulated traffic from workloads."
+      - "AllowIPIPPacketsFromWorkloads controls whether Felix will add a rule to drop IPIP encapsulated traffic from
+        workloads."
       - Sets C(spec.allowIPIPPacketsFromWorkloads).
     type: bool
   reporting_interval:
@@ -351,28 +367,33 @@ options:
     type: int
   prometheus_go_metrics_enabled:
     description:
-      - "PrometheusGoMetricsEnabled disables Go runtime metrics collection, which the Prometheus client does by default, when set to false."
+      - "PrometheusGoMetricsEnabled disables Go runtime metrics collection, which the Prometheus client does by
+        default, when set to false."
       - Sets C(spec.prometheusGoMetricsEnabled).
     type: bool
   prometheus_process_metrics_enabled:
     description:
-      - "PrometheusProcessMetricsEnabled disables process metrics collection, which the Prometheus client does by default, when set to false."
+      - "PrometheusProcessMetricsEnabled disables process metrics collection, which the Prometheus client does by
+        default, when set to false."
       - Sets C(spec.prometheusProcessMetricsEnabled).
     type: bool
   prometheus_wire_guard_metrics_enabled:
     description:
-      - "PrometheusWireGuardMetricsEnabled disables wireguard metrics collection, which the Prometheus client does by default, when set to false."
+      - "PrometheusWireGuardMetricsEnabled disables wireguard metrics collection, which the Prometheus client does by
+        default, when set to false."
       - Sets C(spec.prometheusWireGuardMetricsEnabled).
     type: bool
   failsafe_inbound_host_ports:
     description:
-      - "FailsafeInboundHostPorts is a list of ProtoPort struct objects including UDP/TCP/SCTP ports and CIDRs that Felix will allow incoming traffic to host endpoints on irrespective of the security policy."
+      - "FailsafeInboundHostPorts is a list of ProtoPort struct objects including UDP/TCP/SCTP ports and CIDRs that
+        Felix will allow incoming traffic to host endpoints on irrespective of the security policy."
       - Sets C(spec.failsafeInboundHostPorts).
     type: list
     elements: dict
   failsafe_outbound_host_ports:
     description:
-      - "FailsafeOutboundHostPorts is a list of PortProto struct objects including UDP/TCP/SCTP ports and CIDRs that Felix will allow outgoing traffic from host endpoints to irrespective of the security policy."
+      - "FailsafeOutboundHostPorts is a list of PortProto struct objects including UDP/TCP/SCTP ports and CIDRs that
+        Felix will allow outgoing traffic from host endpoints to irrespective of the security policy."
       - Sets C(spec.failsafeOutboundHostPorts).
     type: list
     elements: dict
@@ -381,9 +402,11 @@ options:
       - "KubeNodePortRanges holds list of port ranges used for service node ports."
       - Sets C(spec.kubeNodePortRanges).
     type: list
+    elements: raw
   policy_sync_path_prefix:
     description:
-      - "PolicySyncPathPrefix is used to by Felix to communicate policy changes to external services, like Application layer policy."
+      - "PolicySyncPathPrefix is used to by Felix to communicate policy changes to external services, like Application
+        layer policy."
       - Sets C(spec.policySyncPathPrefix).
     type: str
   usage_reporting_enabled:
@@ -408,12 +431,14 @@ options:
     type: raw
   nat_outgoing_address:
     description:
-      - "NATOutgoingAddress specifies an address to use when performing source NAT for traffic in a natOutgoing pool that is leaving the network."
+      - "NATOutgoingAddress specifies an address to use when performing source NAT for traffic in a natOutgoing pool
+        that is leaving the network."
       - Sets C(spec.natOutgoingAddress).
     type: str
   nat_outgoing_exclusions:
     description:
-      - "When a IP pool setting `natOutgoing` is true, packets sent from Calico networked containers in this IP pool to destinations will be masqueraded."
+      - "When a IP pool setting `natOutgoing` is true, packets sent from Calico networked containers in this IP pool to
+        destinations will be masqueraded."
       - Sets C(spec.natOutgoingExclusions).
     type: str
     choices: [IPPoolsOnly, IPPoolsAndHostIPs]
@@ -451,9 +476,11 @@ options:
     choices: [Enabled, Disabled]
   external_nodes_list:
     description:
-      - "ExternalNodesCIDRList is a list of CIDR's of external, non-Calico nodes from which VXLAN/IPIP overlay traffic will be allowed."
+      - "ExternalNodesCIDRList is a list of CIDR's of external, non-Calico nodes from which VXLAN/IPIP overlay traffic
+        will be allowed."
       - Sets C(spec.externalNodesList).
     type: list
+    elements: raw
   debug_memory_profile_path:
     description:
       - "DebugMemoryProfilePath is the path to write the memory profile to when triggered by signal."
@@ -466,7 +493,8 @@ options:
     type: bool
   debug_simulate_calc_graph_hang_after:
     description:
-      - "DebugSimulateCalcGraphHangAfter is used to simulate a hang in the calculation graph after the specified duration."
+      - "DebugSimulateCalcGraphHangAfter is used to simulate a hang in the calculation graph after the specified
+        duration."
       - Sets C(spec.debugSimulateCalcGraphHangAfter).
     type: str
   debug_simulate_dataplane_hang_after:
@@ -491,7 +519,8 @@ options:
     type: int
   iptables_nat_outgoing_interface_filter:
     description:
-      - "This parameter can be used to limit the host interfaces on which Calico will apply SNAT to traffic leaving a Calico IPAM pool with 'NAT outgoing' enabled."
+      - "This parameter can be used to limit the host interfaces on which Calico will apply SNAT to traffic leaving a
+        Calico IPAM pool with 'NAT outgoing' enabled."
       - Sets C(spec.iptablesNATOutgoingInterfaceFilter).
     type: str
   sidecar_acceleration_enabled:
@@ -506,7 +535,8 @@ options:
     type: bool
   generic_xdp_enabled:
     description:
-      - "GenericXDPEnabled enables Generic XDP so network cards that don't support XDP offload or driver modes can use XDP."
+      - "GenericXDPEnabled enables Generic XDP so network cards that don't support XDP offload or driver modes can use
+        XDP."
       - Sets C(spec.genericXDPEnabled).
     type: bool
   nftables_mode:
@@ -522,13 +552,15 @@ options:
     type: str
   nftables_filter_allow_action:
     description:
-      - "NftablesFilterAllowAction controls the nftables action that Felix uses to represent the 'allow' policy verdict in the filter table."
+      - "NftablesFilterAllowAction controls the nftables action that Felix uses to represent the 'allow' policy verdict
+        in the filter table."
       - Sets C(spec.nftablesFilterAllowAction).
     type: str
     choices: [Accept, Return]
   nftables_mangle_allow_action:
     description:
-      - "NftablesMangleAllowAction controls the nftables action that Felix uses to represent the 'allow' policy verdict in the mangle table."
+      - "NftablesMangleAllowAction controls the nftables action that Felix uses to represent the 'allow' policy verdict
+        in the mangle table."
       - Sets C(spec.nftablesMangleAllowAction).
     type: str
     choices: [Accept, Return]
@@ -550,7 +582,8 @@ options:
     type: bool
   bpf_disable_unprivileged:
     description:
-      - "BPFDisableUnprivileged, if enabled, Felix sets the kernel.unprivileged_bpf_disabled sysctl to disable unprivileged use of BPF."
+      - "BPFDisableUnprivileged, if enabled, Felix sets the kernel.unprivileged_bpf_disabled sysctl to disable
+        unprivileged use of BPF."
       - Sets C(spec.bpfDisableUnprivileged).
     type: bool
   bpf_jit_hardening:
@@ -567,7 +600,8 @@ options:
     choices: [Debug, Info, 'Off']
   bpf_conntrack_log_level:
     description:
-      - "BPFConntrackLogLevel controls the log level of the BPF conntrack cleanup program, which runs periodically to clean up expired BPF conntrack entries."
+      - "BPFConntrackLogLevel controls the log level of the BPF conntrack cleanup program, which runs periodically to
+        clean up expired BPF conntrack entries."
       - Sets C(spec.bpfConntrackLogLevel).
     type: str
     choices: ['Off', Debug]
@@ -584,7 +618,8 @@ options:
     type: dict
   bpf_log_filters:
     description:
-      - "BPFLogFilters is a map of key=values where the value is a pcap filter expression and the key is an interface name with 'all' denoting all interfaces, 'weps' all workload endpoints and 'heps' all host endpoints."
+      - "BPFLogFilters is a map of key=values where the value is a pcap filter expression and the key is an interface
+        name with 'all' denoting all interfaces, 'weps' all workload endpoints and 'heps' all host endpoints."
       - Sets C(spec.bpfLogFilters).
     type: dict
   bpf_ctlb_log_filter:
@@ -594,17 +629,20 @@ options:
     type: str
   bpf_data_iface_pattern:
     description:
-      - "BPFDataIfacePattern is a regular expression that controls which interfaces Felix should attach BPF programs to in order to catch traffic to/from the network."
+      - "BPFDataIfacePattern is a regular expression that controls which interfaces Felix should attach BPF programs to
+        in order to catch traffic to/from the network."
       - Sets C(spec.bpfDataIfacePattern).
     type: str
   bpf_l3_iface_pattern:
     description:
-      - "BPFL3IfacePattern is a regular expression that allows to list tunnel devices like wireguard or vxlan (i.e., L3 devices) in addition to BPFDataIfacePattern."
+      - "BPFL3IfacePattern is a regular expression that allows to list tunnel devices like wireguard or vxlan (i.e., L3
+        devices) in addition to BPFDataIfacePattern."
       - Sets C(spec.bpfL3IfacePattern).
     type: str
   bpf_connect_time_load_balancing_enabled:
     description:
-      - "BPFConnectTimeLoadBalancingEnabled when in BPF mode, controls whether Felix installs the connection-time load balancer."
+      - "BPFConnectTimeLoadBalancingEnabled when in BPF mode, controls whether Felix installs the connection-time load
+        balancer."
       - Sets C(spec.bpfConnectTimeLoadBalancingEnabled).
     type: bool
   bpf_connect_time_load_balancing:
@@ -621,7 +659,8 @@ options:
     choices: [Enabled, Disabled]
   bpf_external_service_mode:
     description:
-      - "BPFExternalServiceMode in BPF mode, controls how connections from outside the cluster to services (node ports and cluster IPs) are forwarded to remote workloads."
+      - "BPFExternalServiceMode in BPF mode, controls how connections from outside the cluster to services (node ports
+        and cluster IPs) are forwarded to remote workloads."
       - Sets C(spec.bpfExternalServiceMode).
     type: str
     choices: [Tunnel, DSR]
@@ -630,24 +669,29 @@ options:
       - "BPFDSROptoutCIDRs is a list of CIDRs which are excluded from DSR."
       - Sets C(spec.bpfDSROptoutCIDRs).
     type: list
+    elements: raw
   bpf_ext_to_service_connmark:
     description:
-      - "BPFExtToServiceConnmark in BPF mode, controls a 32bit mark that is set on connections from an external client to a local service."
+      - "BPFExtToServiceConnmark in BPF mode, controls a 32bit mark that is set on connections from an external client
+        to a local service."
       - Sets C(spec.bpfExtToServiceConnmark).
     type: int
   bpf_kube_proxy_iptables_cleanup_enabled:
     description:
-      - "BPFKubeProxyIptablesCleanupEnabled, if enabled in BPF mode, Felix will proactively clean up the upstream Kubernetes kube-proxy's iptables chains."
+      - "BPFKubeProxyIptablesCleanupEnabled, if enabled in BPF mode, Felix will proactively clean up the upstream
+        Kubernetes kube-proxy's iptables chains."
       - Sets C(spec.bpfKubeProxyIptablesCleanupEnabled).
     type: bool
   bpf_kube_proxy_min_sync_period:
     description:
-      - "BPFKubeProxyMinSyncPeriod, in BPF mode, controls the minimum time between updates to the dataplane for Felix's embedded kube-proxy."
+      - "BPFKubeProxyMinSyncPeriod, in BPF mode, controls the minimum time between updates to the dataplane for Felix's
+        embedded kube-proxy."
       - Sets C(spec.bpfKubeProxyMinSyncPeriod).
     type: str
   bpf_kube_proxy_healthz_port:
     description:
-      - "BPFKubeProxyHealthzPort, in BPF mode, controls the port that Felix's embedded kube-proxy health check server binds to."
+      - "BPFKubeProxyHealthzPort, in BPF mode, controls the port that Felix's embedded kube-proxy health check server
+        binds to."
       - Sets C(spec.bpfKubeProxyHealthzPort).
     type: int
   bpf_kube_proxy_endpoint_slices_enabled:
@@ -672,7 +716,8 @@ options:
     type: int
   bpf_map_size_nat_affinity:
     description:
-      - "BPFMapSizeNATAffinity sets the size of the BPF map that stores the affinity of a connection (for services that enable that feature."
+      - "BPFMapSizeNATAffinity sets the size of the BPF map that stores the affinity of a connection (for services that
+        enable that feature."
       - Sets C(spec.bpfMapSizeNATAffinity).
     type: int
   bpf_map_size_route:
@@ -698,7 +743,8 @@ options:
     choices: [Disabled, DoubleIfFull]
   bpf_map_size_conntrack_cleanup_queue:
     description:
-      - "BPFMapSizeConntrackCleanupQueue sets the size for the map used to hold NAT conntrack entries that are queued for cleanup."
+      - "BPFMapSizeConntrackCleanupQueue sets the size for the map used to hold NAT conntrack entries that are queued
+        for cleanup."
       - Sets C(spec.bpfMapSizeConntrackCleanupQueue).
     type: int
   bpf_map_size_ip_sets:
@@ -718,30 +764,37 @@ options:
     type: bool
   bpf_enforce_rpf:
     description:
-      - "BPFEnforceRPF enforce strict RPF on all host interfaces with BPF programs regardless of what is the per-interfaces or global setting."
+      - "BPFEnforceRPF enforce strict RPF on all host interfaces with BPF programs regardless of what is the per-
+        interfaces or global setting."
       - Sets C(spec.bpfEnforceRPF).
     type: str
     choices: [Disabled, Strict, Loose]
   bpf_policy_debug_enabled:
     description:
-      - "BPFPolicyDebugEnabled when true, Felix records detailed information about the BPF policy programs, which can be examined with the calico-bpf command-line tool."
+      - "BPFPolicyDebugEnabled when true, Felix records detailed information about the BPF policy programs, which can
+        be examined with the calico-bpf command-line tool."
       - Sets C(spec.bpfPolicyDebugEnabled).
     type: bool
   bpf_force_track_packets_from_ifaces:
     description:
-      - "BPFForceTrackPacketsFromIfaces in BPF mode, forces traffic from these interfaces to skip Calico's iptables NOTRACK rule, allowing traffic from those interfaces to be tracked by Linux conntrack."
+      - "BPFForceTrackPacketsFromIfaces in BPF mode, forces traffic from these interfaces to skip Calico's iptables
+        NOTRACK rule, allowing traffic from those interfaces to be tracked by Linux conntrack."
       - Sets C(spec.bpfForceTrackPacketsFromIfaces).
     type: list
+    elements: raw
   bpf_disable_gro_for_ifaces:
     description:
-      - "BPFDisableGROForIfaces is a regular expression that controls which interfaces Felix should disable the Generic Receive Offload [GRO] option."
+      - "BPFDisableGROForIfaces is a regular expression that controls which interfaces Felix should disable the Generic
+        Receive Offload [GRO] option."
       - Sets C(spec.bpfDisableGROForIfaces).
     type: str
   bpf_exclude_cid_rs_from_nat:
     description:
-      - "BPFExcludeCIDRsFromNAT is a list of CIDRs that are to be excluded from NAT resolution so that host can handle them."
+      - "BPFExcludeCIDRsFromNAT is a list of CIDRs that are to be excluded from NAT resolution so that host can handle
+        them."
       - Sets C(spec.bpfExcludeCIDRsFromNAT).
     type: list
+    elements: raw
   bpf_export_buffer_size_mb:
     description:
       - "BPFExportBufferSizeMB in BPF mode, controls the buffer size used for sending BPF events to felix."
@@ -760,7 +813,8 @@ options:
     choices: [None, Continuous]
   bpf_redirect_to_peer:
     description:
-      - "BPFRedirectToPeer controls which whether it is allowed to forward straight to the peer side of the workload devices."
+      - "BPFRedirectToPeer controls which whether it is allowed to forward straight to the peer side of the workload
+        devices."
       - Sets C(spec.bpfRedirectToPeer).
     type: str
     choices: [Enabled, Disabled, L2Only]
@@ -777,7 +831,8 @@ options:
     type: str
   flow_logs_collector_debug_trace:
     description:
-      - "When FlowLogsCollectorDebugTrace is set to true, enables the logs in the collector to be printed in their entirety."
+      - "When FlowLogsCollectorDebugTrace is set to true, enables the logs in the collector to be printed in their
+        entirety."
       - Sets C(spec.flowLogsCollectorDebugTrace).
     type: bool
   flow_logs_goldmane_server:
@@ -821,12 +876,14 @@ options:
     type: bool
   wireguard_enabled:
     description:
-      - "WireguardEnabled controls whether Wireguard is enabled for IPv4 (encapsulating IPv4 traffic over an IPv4 underlay network)."
+      - "WireguardEnabled controls whether Wireguard is enabled for IPv4 (encapsulating IPv4 traffic over an IPv4
+        underlay network)."
       - Sets C(spec.wireguardEnabled).
     type: bool
   wireguard_enabled_v6:
     description:
-      - "WireguardEnabledV6 controls whether Wireguard is enabled for IPv6 (encapsulating IPv6 traffic over an IPv6 underlay network)."
+      - "WireguardEnabledV6 controls whether Wireguard is enabled for IPv6 (encapsulating IPv6 traffic over an IPv6
+        underlay network)."
       - Sets C(spec.wireguardEnabledV6).
     type: bool
   wireguard_threading_enabled:
@@ -881,25 +938,29 @@ options:
     type: str
   aws_src_dst_check:
     description:
-      - "AWSSrcDstCheck controls whether Felix will try to change the 'source/dest check' setting on the EC2 instance on which it is running."
+      - "AWSSrcDstCheck controls whether Felix will try to change the 'source/dest check' setting on the EC2 instance
+        on which it is running."
       - Sets C(spec.awsSrcDstCheck).
     type: str
     choices: [DoNothing, Enable, Disable]
   service_loop_prevention:
     description:
-      - "When service IP advertisement is enabled, prevent routing loops to service IPs that are not in use, by dropping or rejecting packets that do not get DNAT'd by kube-proxy."
+      - "When service IP advertisement is enabled, prevent routing loops to service IPs that are not in use, by
+        dropping or rejecting packets that do not get DNAT'd by kube-proxy."
       - Sets C(spec.serviceLoopPrevention).
     type: str
     choices: [Drop, Reject, Disabled]
   workload_source_spoofing:
     description:
-      - "WorkloadSourceSpoofing controls whether pods can use the allowedSourcePrefixes annotation to send traffic with a source IP address that is not theirs."
+      - "WorkloadSourceSpoofing controls whether pods can use the allowedSourcePrefixes annotation to send traffic with
+        a source IP address that is not theirs."
       - Sets C(spec.workloadSourceSpoofing).
     type: str
     choices: [Disabled, Any]
   mtu_iface_pattern:
     description:
-      - "MTUIfacePattern is a regular expression that controls which interfaces Felix should scan in order to calculate the host's MTU."
+      - "MTUIfacePattern is a regular expression that controls which interfaces Felix should scan in order to calculate
+        the host's MTU."
       - Sets C(spec.mtuIfacePattern).
     type: str
   floating_i_ps:
@@ -910,7 +971,8 @@ options:
     choices: [Enabled, Disabled]
   windows_manage_firewall_rules:
     description:
-      - "WindowsManageFirewallRules configures whether or not Felix will program Windows Firewall rules (to allow inbound access to its own metrics ports)."
+      - "WindowsManageFirewallRules configures whether or not Felix will program Windows Firewall rules (to allow
+        inbound access to its own metrics ports)."
       - Sets C(spec.windowsManageFirewallRules).
     type: str
     choices: [Enabled, Disabled]

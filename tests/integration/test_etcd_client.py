@@ -126,7 +126,7 @@ def tls_etcd(tmp_path_factory):
 
 
 def test_tls_with_client_cert(tls_etcd):
-    srv, pki, _ = tls_etcd
+    srv, pki, _x = tls_etcd
     ds = connect({"etcd_endpoints": srv.endpoint, "etcd_ca_cert_file": pki["ca"],
                   "etcd_cert_file": pki["client_cert"], "etcd_key_file": pki["client_key"]})
     ds.create(_pool("tls"))

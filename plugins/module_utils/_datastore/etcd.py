@@ -92,7 +92,7 @@ class Item:
 def parse_endpoints(endpoints: str | list[str]) -> list[tuple[str, str, int]]:
     """``"https://a:2379,http://b:2379"`` -> [(scheme, host, port), ...] (calico's ETCD_ENDPOINTS)."""
     if isinstance(endpoints, str):
-        endpoints = [e for e in endpoints.split(",")]
+        endpoints = endpoints.split(",")
     out = []
     for raw in endpoints:
         raw = raw.strip()

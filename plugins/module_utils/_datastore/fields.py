@@ -209,7 +209,7 @@ def parse_go_duration(text: str) -> int:
 
 def _fmt_frac(v: int, prec: int) -> tuple[str, int]:
     digits, printed = [], False
-    for _ in range(prec):
+    for _x in range(prec):
         digit = v % 10
         printed = printed or digit != 0
         if printed:
@@ -1567,7 +1567,7 @@ def _parse_cidr(cidr: Any) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Addres
     """Go net.ParseCIDR: needs "/len"; returns (address as written, masked network)."""
     if not isinstance(cidr, str) or "/" not in cidr:
         raise ValueError("IPPool CIDR must be a valid subnet")
-    addr, _, plen = cidr.partition("/")
+    addr, _x, plen = cidr.partition("/")
     try:
         ip = ipaddress.ip_address(addr)
         net = ipaddress.ip_network(cidr, strict=False)
@@ -1589,7 +1589,7 @@ def default_ippool_spec(spec: dict) -> dict:
     out = dict(spec)
     if not out.get("cidr"):
         raise ValueError("IPPool CIDR must be specified")
-    _, net = _parse_cidr(out["cidr"])
+    _x, net = _parse_cidr(out["cidr"])
     out["cidr"] = str(net)                       # Go cidr.String(): masked, canonical
     if not out.get("nodeSelector"):
         out["nodeSelector"] = "all()"
@@ -1611,7 +1611,7 @@ def ippool_spec_from_storage(spec: dict) -> dict:
     out = dict(spec)
     if not out.get("blockSize"):
         try:
-            _, net = _parse_cidr(out.get("cidr"))
+            _x, net = _parse_cidr(out.get("cidr"))
         except ValueError:
             return out
         out["blockSize"] = IPPOOL_DEFAULT_BLOCK_SIZE[net.version]
@@ -1633,8 +1633,8 @@ def _cidr_change_ok(old: str, new: str) -> bool:
     if old == new:
         return True
     try:
-        _, old_net = _parse_cidr(old)
-        _, new_net = _parse_cidr(new)
+        _x, old_net = _parse_cidr(old)
+        _x, new_net = _parse_cidr(new)
     except ValueError:
         return False
     return old_net == new_net and new == str(new_net)

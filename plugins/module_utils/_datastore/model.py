@@ -98,7 +98,7 @@ def _cidr_segment(cidr: str) -> tuple[int, str]:
 
 def segment_to_cidr(segment: str) -> str:
     """``10.0.0.0-26`` -> ``10.0.0.0/26`` (the last ``-`` separates the prefix length)."""
-    addr, _, plen = segment.rpartition("-")
+    addr, _x, plen = segment.rpartition("-")
     return f"{addr}/{plen}"
 
 
@@ -127,7 +127,7 @@ def ipam_key(kind_name: str, name: str) -> str:
     if kind_name == "IPAMBlock":
         return block_key(name)
     if kind_name == "BlockAffinity":
-        node, _, cidr = name.partition("/")
+        node, _x, cidr = name.partition("/")
         return affinity_key(node, cidr)
     if kind_name == "IPAMHandle":
         return handle_key(name)
