@@ -22,7 +22,7 @@ description:
     hosts, given to M(netops.calico.calico_network) as its C(host_mtu), which writes the
     FelixConfiguration MTU fields and returns the CNI MTU, so pods and tunnels agree.
 author:
-  - netops.calico contributors
+  - netops.calico contributors (@netops-calico)
 attributes:
   check_mode:
     support: full

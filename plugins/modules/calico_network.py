@@ -364,18 +364,13 @@ errors:
   type: list
   elements: str
   sample: ['calico.ipipMode: Forbidden: IP-in-IP encapsulation requires use of Calico''s "ipip" encapsulation mode']
-warnings:
-  description: Scale and no-effect warnings (also shown as task warnings).
-  returned: always
-  type: list
-  elements: str
 resources:
   description: The resources after the task (what would be written, in check mode), by C(Kind/name).
   returned: when the datastore was used
   type: dict
 """
 
-from ansible_collections.netops.calico.plugins.module_utils import _spec
+from ansible_collections.netops.calico.plugins.module_utils import _mtu, _spec
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
 
 _STR = {"type": "str"}
@@ -422,12 +417,12 @@ def main() -> None:
     pools, pool_errors = _spec.pools_from_options(p["pools"], p["ipv4_pool_cidr"], p["ipv6_pool_cidr"],
                                                   p["nat_outgoing"], p["nat_outgoing_ipv6"], ctx)
     host_errors = []
-    if p["host_mtu"] is not None and not _spec._mtu.MIN_MTU <= p["host_mtu"] <= _spec._mtu.MAX_MTU:
-        host_errors.append(_spec.invalid("host_mtu", p["host_mtu"], "must be between 68 and 65535"))
+    if p["host_mtu"] is not None and not _mtu.MIN_MTU <= p["host_mtu"] <= _mtu.MAX_MTU:
+        host_errors.append(_spec.invalid("host_mtu", p["host_mtu"], f"must be between {_mtu.MIN_MTU} and {_mtu.MAX_MTU}"))
 
     if p["validate_only"]:
         result = _spec.validate_only(sr, ctx, pools, p["host_mtu"], p["bgp_mesh"], pool_errors + host_errors)
-        for w in result["warnings"]:
+        for w in result.pop("warnings"):
             module.warn(w)
         module.exit_json(**result)
 
@@ -447,7 +442,7 @@ def main() -> None:
 
     def body(ds):
         result = _spec.apply(ds, sr, ctx, pools, opts, module.check_mode)
-        for w in result["warnings"]:
+        for w in result.pop("warnings"):
             module.warn(w)
         return result
 
