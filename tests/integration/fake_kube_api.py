@@ -265,7 +265,7 @@ class FakeKubeAPI:
 
     def names(self, group_version: str, plural: str) -> list[str]:
         with self.lock:
-            return [k[1] for k, _ in self.resources[(group_version, plural)].at(self.rv, None)]
+            return [k[1] for k, _x in self.resources[(group_version, plural)].at(self.rv, None)]
 
     # -- request handling -----------------------------------------------------------------
     def _take_fault(self, method: str, path: str) -> dict | None:
@@ -406,7 +406,7 @@ class FakeKubeAPI:
         return ApiError(status(409, "Conflict", msg, {"name": name, "group": res.group, "kind": res.plural}))
 
     def _invalid(self, res: Resource, name: str, causes: list[tuple[str, str, str]]) -> ApiError:
-        text = ", ".join(f"{field}: {msg}" for _, field, msg in causes)
+        text = ", ".join(f"{field}: {msg}" for _x, field, msg in causes)
         return ApiError(status(422, "Invalid", f'{res.kind}.{res.group or "core"} "{name}" is invalid: {text}'.replace(".core", ""),
                                {"name": name, "group": res.group, "kind": res.kind,
                                 "causes": [{"reason": r, "message": m, "field": f} for r, f, m in causes]}))
@@ -601,7 +601,7 @@ class FakeKubeAPI:
         page = live[:limit] if limit > 0 else live
         rest = live[len(page):]
         items = []
-        for _, obj in page:
+        for _x, obj in page:
             item = copy.deepcopy(obj)
             if not res.custom:                           # built-in lists carry no per-item kind/apiVersion
                 item.pop("kind", None)

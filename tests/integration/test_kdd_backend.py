@@ -510,7 +510,7 @@ def test_missing_kubeconfig(tmp_path):
 def test_snapshot_uses_etcd_layout(ds, kube):
     ds.create(model.new_resource("IPPool", "snap", {"cidr": "10.10.0.0/16"}))
     ds.ipam_create("IPAMHandle", "h1", {"block": {}, "deleted": False})
-    keys = {k: raw for k, raw, _ in ds.snapshot()}
+    keys = {k: raw for k, raw, _x in ds.snapshot()}
     assert "/calico/resources/v3/projectcalico.org/ippools/snap" in keys
     assert keys["/calico/ipam/v2/handle/h1"] == b'{"block":{},"deleted":false}'
     item = ds.raw_get("/calico/resources/v3/projectcalico.org/ippools/snap")
