@@ -29,12 +29,11 @@ if [ "${SKIP_SANITY:-0}" != 1 ]; then
 fi
 
 if [ "${SKIP_MOLECULE:-0}" != 1 ]; then
-  bash scripts/lab-image.sh
   for scenario in molecule/*/molecule.yml; do
     s=$(basename "$(dirname "$scenario")")
     [ "$s" = _shared ] && continue
     step "molecule test -s $s"
-    molecule test -s "$s"
+    bash scripts/molecule.sh test -s "$s"
   done
 fi
 step "all tests passed"
