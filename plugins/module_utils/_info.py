@@ -146,3 +146,16 @@ def gather(ds, subsets: Iterable[str] = SUBSETS) -> dict[str, Any]:
     if info:
         out["cluster_information"] = info[0].get("spec") or {}
     return out
+
+
+def ipam_check(ds) -> dict[str, Any]:
+    """IPAM leaks the way ``calicoctl ipam check`` reports them (see ipam.ipam_check)."""
+    from ansible_collections.netops.calico.plugins.module_utils._datastore import ipam
+    weps: list[dict] = []
+    try:
+        weps = ds.list("WorkloadEndpoint")
+    except Exception:  # pylint: disable=broad-exception-caught  # KDD has no WorkloadEndpoint store
+        weps = []
+    return ipam.ipam_check(ds.ipam_list("IPAMBlock"), ds.ipam_list("IPAMHandle"), ds.list("Node"),
+                           workload_endpoints=weps, pools=ds.list("IPPool"),
+                           affinities=ds.ipam_list("BlockAffinity"))

@@ -109,8 +109,7 @@ def main() -> None:
     def body(ds):
         result = {"changed": False, **_info.gather(ds, subsets - {"ipam_check"})}
         if "ipam_check" in subsets:
-            from ansible_collections.netops.calico.plugins.module_utils._datastore import ipam
-            result["ipam_check"] = ipam.check_datastore(ds)
+            result["ipam_check"] = _info.ipam_check(ds)
         return result
 
     run(module, body)

@@ -110,3 +110,16 @@ def test_calico_info_reports(etcd, raw, run_module):
     assert r["ipam"]["per_pool"]["pool-a"] == {"blocks": 2, "allocated": 4, "capacity": 128}
     assert r["bgp"]["configurations"]["default"]["asNumber"] == 64512
     assert r["felix"]["default"]["logSeverityScreen"] == "Info"
+
+
+def test_calico_info_ipam_check_finds_leaks(etcd, raw, run_module):
+    """A block affine to a node that no longer exists, and an allocation whose handle is gone."""
+    from ansible_collections.netops.calico.plugins.module_utils._datastore import model
+    blk = {"cidr": "198.19.5.0/26", "affinity": "host:ghost", "allocations": [0] + [None] * 63,
+           "unallocated": list(range(1, 64)), "attributes": [{"handle_id": "k8s-pod-network.gone", "secondary": None}],
+           "sequenceNumber": 0, "sequenceNumberForAllocation": {}, "deleted": False}
+    raw.put(model.block_key(blk["cidr"]), model.serialise("IPAMBlock", blk))
+    r = run_module("calico_info", {"etcd_endpoints": etcd.endpoint, "gather_subset": ["ipam_check"]})
+    assert not r.failed, r
+    text = str(r["ipam_check"])
+    assert "ghost" in text and "k8s-pod-network.gone" in text
