@@ -1086,8 +1086,13 @@ class KubernetesBackend:
         what = f"updating node {name}"
 
         def do() -> dict:
-            return self.api._once(self.api.core.patch_node_status, name, patch,
-                                  _content_type="application/merge-patch+json")
+            try:
+                return self.api._once(self.api.core.patch_node_status, name, patch,
+                                      _content_type="application/merge-patch+json")
+            except TypeError:
+                # kubernetes < 36 has no _content_type: it sends a dict body as a strategic merge
+                # patch, which for annotations (a map of strings) means the same thing.
+                return self.api._once(self.api.core.patch_node_status, name, patch)
 
         def verify() -> dict | None:
             cur = self._node_get(name)
