@@ -387,8 +387,8 @@ class FakeKubeAPI:
                 if rgv != gv:
                     continue
                 out.append({"name": plural, "singularName": r.kind.lower(), "namespaced": r.namespaced,
-                            "kind": r.kind, "verbs": ["delete", "deletecollection", "get", "list", "patch",
-                                                       "create", "update", "watch"]})
+                            "kind": r.kind,
+                            "verbs": ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"]})
                 if not r.custom:
                     out.append({"name": f"{plural}/status", "singularName": "", "namespaced": r.namespaced,
                                 "kind": r.kind, "verbs": ["get", "patch", "update"]})
@@ -530,8 +530,8 @@ class FakeKubeAPI:
     def _patch(self, res: Resource, ns: str, name: str, patch: Any, ctype: str, sub: str) -> dict:
         if ctype not in ("application/merge-patch+json", "application/strategic-merge-patch+json"):
             raise ApiError(status(415, "UnsupportedMediaType",
-                                  f"the body of the request was in an unknown format - accepted media types include: "
-                                  f"application/merge-patch+json, application/strategic-merge-patch+json"))
+                                  "the body of the request was in an unknown format - accepted media types include: "
+                                  "application/merge-patch+json, application/strategic-merge-patch+json"))
         if not isinstance(patch, dict):
             raise ApiError(status(400, "BadRequest", "the body of the request was in an unknown format"))
         cur = res.current(ns, name)

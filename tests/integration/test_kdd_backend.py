@@ -245,8 +245,8 @@ def test_list_restarts_when_the_continue_token_expired(ds, kube, logs):
 
 def test_ipam_round_trip_with_calico_names(ds, kube):
     v4 = {"cidr": "10.96.3.64/26", "affinity": "host:node-1", "allocations": [0, None] + [None] * 62,
-          "unallocated": list(range(1, 64)), "attributes": [{"handle_id": "ipip-tunnel-addr-node-1",
-                                                              "secondary": {"node": "node-1", "type": "ipipTunnelAddress"}}],
+          "unallocated": list(range(1, 64)),
+          "attributes": [{"handle_id": "ipip-tunnel-addr-node-1", "secondary": {"node": "node-1", "type": "ipipTunnelAddress"}}],
           "sequenceNumber": 7, "sequenceNumberForAllocation": {"0": 6}, "deleted": False}
     block = ds.ipam_create("IPAMBlock", "10.96.3.64/26", v4)
     assert block["name"] == "10.96.3.64/26" and block["value"] == v4
