@@ -89,7 +89,7 @@ else
   log "venv: pip install -r requirements-dev.txt (first time ~1-2 min)"
   quiet pip-install "$VENV/bin/python" -m pip install -r "$REQ"
   echo "$want" >"$VENV/.requirements-dev.sha256"
-  log "venv: $("$VENV/bin/ansible" --version | head -1)"
+  log "venv: $("$VENV/bin/ansible" --version 2>/dev/null | awk 'NR==1')"
 fi
 
 # --- 3. collections without Galaxy --------------------------------------------------------

@@ -29,6 +29,7 @@ if [ "${SKIP_SANITY:-0}" != 1 ]; then
 fi
 
 if [ "${SKIP_MOLECULE:-0}" != 1 ]; then
+  shopt -s nullglob
   for scenario in molecule/*/molecule.yml; do
     s=$(basename "$(dirname "$scenario")")
     [ "$s" = _shared ] && continue
