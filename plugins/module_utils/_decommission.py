@@ -35,13 +35,13 @@ deleted Kubernetes node.
 
 from __future__ import annotations
 
-import base64
 import datetime
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import ipam, model
+from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import Item, _b64, prefix_end
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
     DatastoreError,
     DatastoreUnavailable,
@@ -77,44 +77,19 @@ class DecommissionRefused(DatastoreError):
 # etcd access (gateway JSON through EtcdKV.call)
 
 
-def _b64(text: str | bytes) -> str:
-    return base64.b64encode(text.encode() if isinstance(text, str) else text).decode("ascii")
+class Entry(Item):
+    """A key as read, with its mod revision as an int (``rev``) for the txn compares."""
 
-
-def _unb64(data: str | None) -> bytes:
-    return base64.b64decode(data) if data else b""
-
-
-def _prefix_end(prefix: str) -> str:
-    from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import prefix_end
-    return prefix_end(prefix)
-
-
-class Entry:
-    """A key as read: raw bytes, mod revision, parsed JSON on demand."""
-
-    __slots__ = ("key", "raw", "rev", "_value")
+    __slots__ = ("rev",)
 
     def __init__(self, key: str, raw: bytes, rev: int) -> None:
-        self.key = key
-        self.raw = raw
+        super().__init__(key, raw, str(rev))
         self.rev = rev
-        self._value: Any = ...
-
-    @property
-    def value(self) -> Any:
-        if self._value is ...:
-            import json
-            try:
-                self._value = json.loads(self.raw) if self.raw else None
-            except ValueError:
-                self._value = None
-        return self._value
 
     @classmethod
-    def from_kv(cls, kv: dict) -> "Entry":
-        return cls(_unb64(kv["key"]).decode("utf-8", errors="replace"), _unb64(kv.get("value")),
-                   int(kv.get("mod_revision", 0)))
+    def from_kv(cls, kv: dict) -> Entry:
+        item = Item.from_kv(kv)
+        return cls(item.key, item.raw, int(item.revision))
 
 
 def chunks(items: list, size: int) -> Iterator[list]:
@@ -125,7 +100,7 @@ def chunks(items: list, size: int) -> Iterator[list]:
 def _range_op(key: str, prefix: bool = False, keys_only: bool = False) -> dict:
     op: dict[str, Any] = {"key": _b64(key)}
     if prefix:
-        op["range_end"] = _b64(_prefix_end(key))
+        op["range_end"] = _b64(prefix_end(key))
     if keys_only:
         op["keys_only"] = True
     return {"request_range": op}

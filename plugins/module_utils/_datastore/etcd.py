@@ -88,6 +88,12 @@ class Item:
     def __repr__(self) -> str:
         return f"Item({self.key!r}, rev={self.revision})"
 
+    @classmethod
+    def from_kv(cls, kv: dict) -> Item:
+        """From one gateway range result entry (base64 key/value, mod_revision)."""
+        return cls(_unb64(kv["key"]).decode("utf-8", errors="replace"), _unb64(kv.get("value")),
+                   str(kv.get("mod_revision", "0")))
+
 
 def parse_endpoints(endpoints: str | list[str]) -> list[tuple[str, str, int]]:
     """``"https://a:2379,http://b:2379"`` -> [(scheme, host, port), ...] (calico's ETCD_ENDPOINTS)."""
@@ -230,9 +236,7 @@ class EtcdKV:
     def range(self, prefix: str) -> list[Item]:
         out = []
         for page in self.range_pages(prefix):
-            for kv in page:
-                out.append(Item(_unb64(kv["key"]).decode("utf-8", errors="replace"),
-                                _unb64(kv.get("value")), str(kv.get("mod_revision", "0"))))
+            out.extend(Item.from_kv(kv) for kv in page)
         return out
 
     def revision(self) -> int:
