@@ -12,6 +12,12 @@ from typing import Any, Callable
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ValidationError
 
+# the options of every one-resource module besides its own fields (doc fragment netops.calico.resource)
+RESOURCE_OPTIONS: dict[str, dict[str, Any]] = {
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "labels": {"type": "dict"},
+}
+
 _ACRONYMS = (("IPv4", "Ipv4"), ("IPv6", "Ipv6"), ("MTUV6", "MtuV6"), ("V6", "V6"))
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
-from ansible_collections.netops.calico.plugins.module_utils._resource import ensure_resource, snake
+from ansible_collections.netops.calico.plugins.module_utils._resource import RESOURCE_OPTIONS, ensure_resource, snake
 
 _TYPES = {"str": "str", "bool": "bool", "int": "int", "duration": "str", "list": "list",
           "dict": "dict", "object": "dict", "float": "float", "int_or_str": "raw"}
@@ -57,8 +57,7 @@ def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[s
     fields_by_json = {f.json: f for f in _fields.SPEC_FIELDS[kind]}
     argspec: dict[str, Any] = {
         "name": {"type": "str", "default": name_default} if name_default else {"type": "str", "required": True},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        "labels": {"type": "dict"},
+        **RESOURCE_OPTIONS,
     }
     argspec.update({opt: entry for opt, (_x, entry) in opts.items()})
     argspec.update(extra_options or {})

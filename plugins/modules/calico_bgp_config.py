@@ -19,29 +19,12 @@ author:
   - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
   - netops.calico.datastore
-attributes:
-  check_mode:
-    support: full
-    description: Computes the change and the diff the same way, and skips only the write.
-  diff_mode:
-    support: full
-    description: Shows the resource's name, labels and spec before and after.
-  idempotent:
-    support: full
-    description: A second run with the same options reports no change.
+  - netops.calico.resource
 options:
   name:
     description: V(default), or C(node.<nodename>) for per-node settings.
     type: str
     default: default
-  state:
-    description: Whether the resource should exist.
-    type: str
-    choices: [present, absent]
-    default: present
-  labels:
-    description: Labels; when set, the resource's labels become exactly these.
-    type: dict
   # BEGIN GENERATED OPTIONS (scripts/gen_module_docs.py)
   log_severity_screen:
     description:

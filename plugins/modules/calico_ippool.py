@@ -20,26 +20,12 @@ author:
   - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
   - netops.calico.datastore
-attributes:
-  check_mode:
-    support: full
-    description: Computes the change and the diff the same way, and skips only the write.
-  diff_mode:
-    support: full
-    description: Shows the pool's name, labels and spec before and after.
-  idempotent:
-    support: full
-    description: A second run with the same options reports no change.
+  - netops.calico.resource
 options:
   name:
     description: Name of the pool (metadata.name).
     type: str
     required: true
-  state:
-    description: Whether the pool should exist.
-    type: str
-    choices: [present, absent]
-    default: present
   cidr:
     description:
       - The pool's range (spec.cidr), with no host bits set. Required to create a pool. Immutable.
@@ -84,9 +70,6 @@ options:
     description: V(Automatic) pools serve any request; V(Manual) ones only explicit requests (spec.assignmentMode).
     type: str
     choices: [Automatic, Manual]
-  labels:
-    description: Labels of the pool; when set, the pool's labels become exactly these.
-    type: dict
 """
 
 EXAMPLES = r"""
@@ -127,7 +110,7 @@ ippool:
 
 from ansible_collections.netops.calico.plugins.module_utils import _ippool
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
-from ansible_collections.netops.calico.plugins.module_utils._resource import ensure_resource
+from ansible_collections.netops.calico.plugins.module_utils._resource import RESOURCE_OPTIONS, ensure_resource
 
 FIELDS = {
     "cidr": "cidr", "block_size": "blockSize", "ipip_mode": "ipipMode", "vxlan_mode": "vxlanMode",
@@ -141,7 +124,7 @@ def main() -> None:
     modes = ["Always", "CrossSubnet", "Never"]
     module = datastore_module({
         "name": {"type": "str", "required": True},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        **RESOURCE_OPTIONS,
         "cidr": {"type": "str"},
         "block_size": {"type": "int"},
         "ipip_mode": {"type": "str", "choices": modes},
@@ -153,7 +136,6 @@ def main() -> None:
         "disable_bgp_export": {"type": "bool"},
         "allowed_uses": {"type": "list", "elements": "str", "choices": list(_ippool.ALLOWED_USES)},
         "assignment_mode": {"type": "str", "choices": list(_ippool.ASSIGNMENT_MODES)},
-        "labels": {"type": "dict"},
     })
     p = module.params
     spec = {camel: p[opt] for opt, camel in FIELDS.items() if p[opt] is not None}
