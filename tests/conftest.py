@@ -4,6 +4,7 @@ module's main() in-process with Ansible's own argument handling (patch_module_ar
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -28,6 +29,26 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_process(proc: subprocess.Popen | None) -> None:
+    """Terminate a server the tests started; kill it if it does not exit within 10 s."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_playbook(playbook: str, etcd, *extra: str) -> subprocess.CompletedProcess:
+    """ansible-playbook <playbook> against the lab inventory, pointed at the test's etcd."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(REPO / "playbooks/inventory/lab.yml"),
+           str(REPO / "playbooks" / playbook), "-e", f"calico_etcd_endpoints={etcd.endpoint}", *extra]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
 
 
 class EtcdServer:
@@ -85,13 +106,7 @@ class EtcdServer:
             return False
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
 

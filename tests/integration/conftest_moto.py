@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, stop_process
 
 REGION = "eu-west-1"
 CREDS = {"access_key": "testing", "secret_key": "testing", "region": REGION}
@@ -58,13 +58,7 @@ class MotoServer:
             pass
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
 

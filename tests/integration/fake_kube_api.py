@@ -698,3 +698,24 @@ if __name__ == "__main__":  # pragma: no cover - manual use
     print(f"serving {srv.url}; kubeconfig {cfg}")
     while True:
         time.sleep(3600)
+
+
+# pytest fixtures for the tests that use this stand-in (import them into the test module)
+try:
+    import pytest
+except ImportError:  # pragma: no cover - the stand-in also runs outside pytest
+    pytest = None
+
+if pytest is not None:
+    @pytest.fixture(scope="module")
+    def kube_server():
+        srv = FakeKubeAPI().start()
+        yield srv
+        srv.stop()
+
+    @pytest.fixture()
+    def kube(kube_server, tmp_path):  # pylint: disable=redefined-outer-name
+        kube_server.reset()
+        kube_server.kubeconfig_path = kube_server.kubeconfig(tmp_path / "kubeconfig")
+        yield kube_server
+        kube_server.reset()

@@ -4,24 +4,16 @@ writing, a run purges the dead nodes, a second run changes nothing."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 from calico_fixture import CalicoFixture, check_leaks, snapshot
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdKV
 
-REPO = Path(__file__).resolve().parents[2]
+from conftest import run_playbook
 
 
 def _play(etcd, *extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".build" / "collections"),
-               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(REPO / "playbooks/inventory/lab.yml"),
-           str(REPO / "playbooks/decommission.yml"), "-e", f"calico_etcd_endpoints={etcd.endpoint}", *extra]
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
+    p = run_playbook("decommission.yml", etcd, *extra)
     m = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)", p.stdout)
     assert m, p.stdout[-3000:] + p.stderr[-3000:]
     return int(m.group(2)), int(m.group(3)), p.stdout

@@ -29,25 +29,10 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
     ValidationError,
 )
 
-from fake_kube_api import GV, FakeKubeAPI
+from fake_kube_api import GV, FakeKubeAPI, kube, kube_server  # noqa: F401  # pylint: disable=unused-import
 from tlsutil import make_pki
 
 pytestmark = pytest.mark.skipif(not kdd.HAS_KUBERNETES, reason="the kubernetes Python client is not installed")
-
-
-@pytest.fixture(scope="module")
-def kube_server():
-    srv = FakeKubeAPI().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture()
-def kube(kube_server, tmp_path):
-    kube_server.reset()
-    kube_server.kubeconfig_path = kube_server.kubeconfig(tmp_path / "kubeconfig")
-    yield kube_server
-    kube_server.reset()
 
 
 @pytest.fixture()

@@ -5,21 +5,13 @@ reports the change without writing it."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from conftest import run_playbook
 
 
 def _play(etcd, *extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".build" / "collections"),
-               ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(REPO / "playbooks/inventory/lab.yml"),
-           str(REPO / "playbooks/site.yml"), "-e", f"calico_etcd_endpoints={etcd.endpoint}", *extra]
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
+    p = run_playbook("site.yml", etcd, *extra)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     m = re.search(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)", p.stdout)
     return int(m.group(2)), p.stdout
