@@ -912,10 +912,11 @@ class KubernetesBackend:
                 return None
             raise self._fail(exc, what, plural, name, "get") from None
 
-    def _cr_list(self, plural: str) -> list[dict]:
-        """Every object of a plural, following ``continue`` tokens (limit PAGE_SIZE). An expired
-        token (410) restarts the listing, at most twice."""
-        what = f"listing {plural}"
+    def _paged(self, what: str, plural: str, fn: Callable[..., dict], *args: Any,
+               crd: bool = False) -> list[dict]:
+        """Every item of a list call, following ``continue`` tokens (limit PAGE_SIZE). An expired
+        token (410) restarts the listing, at most twice. For a CRD (``crd``), a 404 on the whole
+        list means the CRD is not installed: no objects, as upstream List does."""
         for restart in range(3):
             items: list[dict] = []
             token = None
@@ -924,8 +925,7 @@ class KubernetesBackend:
                     kwargs: dict[str, Any] = {"limit": PAGE_SIZE}
                     if token:
                         kwargs["_continue"] = token
-                    page = self.api.call(what, self.api.custom.list_cluster_custom_object, GROUP, VERSION,
-                                         plural, **kwargs)
+                    page = self.api.call(what, fn, *args, **kwargs)
                     items.extend(page.get("items") or [])
                     token = (page.get("metadata") or {}).get("continue")
                     if not token:
@@ -934,10 +934,14 @@ class KubernetesBackend:
                 if exc.code == 410 and restart < 2:
                     self.api.log(f"kubernetes {what}: continue token expired, listing again")
                     continue
-                if exc.code == 404 and not (exc.body.get("details") or {}).get("name"):
-                    return []                      # CRD not installed: no objects (as upstream List)
+                if crd and exc.code == 404 and not (exc.body.get("details") or {}).get("name"):
+                    return []
                 raise self._fail(exc, what, plural, verb="list") from None
         raise DatastoreError(f"Listing {plural} kept expiring.")  # pragma: no cover
+
+    def _cr_list(self, plural: str) -> list[dict]:
+        return self._paged(f"listing {plural}", plural, self.api.custom.list_cluster_custom_object,
+                           GROUP, VERSION, plural, crd=True)
 
     def _cr_create(self, plural: str, body: dict, same: Callable[[dict], bool]) -> dict:
         name = body["metadata"]["name"]
@@ -1049,25 +1053,7 @@ class KubernetesBackend:
             raise self._fail(exc, what, "nodes", name, "get") from None
 
     def _node_list(self) -> list[dict]:
-        what = "listing nodes"
-        for restart in range(3):
-            items: list[dict] = []
-            token = None
-            try:
-                while True:
-                    kwargs: dict[str, Any] = {"limit": PAGE_SIZE}
-                    if token:
-                        kwargs["_continue"] = token
-                    page = self.api.call(what, self.api.core.list_node, **kwargs)
-                    items.extend(page.get("items") or [])
-                    token = (page.get("metadata") or {}).get("continue")
-                    if not token:
-                        return items
-            except _Status as exc:
-                if exc.code == 410 and restart < 2:
-                    continue
-                raise self._fail(exc, what, "nodes", verb="list") from None
-        raise DatastoreError("Listing nodes kept expiring.")  # pragma: no cover
+        return self._paged("listing nodes", "nodes", self.api.core.list_node)
 
     def _node_update(self, resource: dict) -> dict:
         meta = resource.get("metadata") or {}
