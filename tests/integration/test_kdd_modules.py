@@ -115,3 +115,20 @@ def test_unreachable_api_fails_the_task(tmp_path, run_module, monkeypatch):
     r = run_module("calico_ippool", {"datastore_type": "kubernetes", "kubeconfig": kubeconfig,
                                      "datastore_timeout": 2, "name": "p", "cidr": "198.19.0.0/16"})
     assert r.get("failed") and "Kubernetes API" in r["msg"] and "kubeconfig" in r["msg"]
+
+
+def test_ipam_check_on_kdd_does_not_call_pod_addresses_leaks(kube, run_module):
+    """In KDD workload endpoints are pods, which are not listed: an allocation with a live handle
+    must not be reported as "allocated but not in use"."""
+    from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect
+    ds = connect({"datastore_type": "kubernetes", "kubeconfig": kube.kubeconfig_path})
+    cidr = "198.19.7.0/26"
+    ds.ipam_create("IPAMHandle", "k8s-pod-network.abc", {"block": {cidr: 1}, "deleted": False})
+    ds.ipam_create("IPAMBlock", cidr, {
+        "cidr": cidr, "affinity": None, "allocations": [0] + [None] * 63, "unallocated": list(range(1, 64)),
+        "attributes": [{"handle_id": "k8s-pod-network.abc", "secondary": None}],
+        "sequenceNumber": 0, "sequenceNumberForAllocation": {}, "deleted": False})
+    r = run_module("calico_info", {**conn(kube), "gather_subset": ["ipam_check"]})
+    assert not r.failed, r
+    assert not r["ipam_check"].get("allocated_not_in_use"), r["ipam_check"]
+    assert not r["ipam_check"]["missing_handles"] and not r["ipam_check"]["leaked_handles"]
