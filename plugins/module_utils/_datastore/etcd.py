@@ -158,8 +158,9 @@ class EtcdKV:
                 session.trust_env = False
             if self.cert and self.key:
                 session.cert = (self.cert, self.key)
-            c = Etcd3Client(host=host, port=port, protocol=scheme, session=session, timeout=self.timeout,
-                            api_path="/v3/")
+            # session set after construction: etcd3gw < 2.4 (Debian 12 ships 2.0.0) has no session argument
+            c = Etcd3Client(host=host, port=port, protocol=scheme, timeout=self.timeout, api_path="/v3/")
+            c.session = session
             self._clients[idx] = c
         return c
 
