@@ -113,6 +113,35 @@ def felix_mtu_fields(tunnels: dict[str, int | None]) -> dict[str, int]:
     return {FELIX_FIELDS[e]: v for e, v in tunnels.items() if e in FELIX_FIELDS and v}
 
 
+def held_host_mtu(felix_spec: dict) -> int | None:
+    """The host MTU a FelixConfiguration's tunnel MTU fields were computed from: the smallest
+    ``field + overhead`` among the fields set (None when none is)."""
+    held = [v + OVERHEAD[e] for e, f in FELIX_FIELDS.items()
+            if isinstance(v := felix_spec.get(f), int) and not isinstance(v, bool) and v > 0]
+    return min(held) if held else None
+
+
+def clamp_host_mtu(host: int | None, felix_spec: dict, measured_on: Iterable[str] | None,
+                   nodes: Iterable[str]) -> tuple[int | None, str | None]:
+    """The host MTU to write when ``host`` was measured on the nodes ``measured_on`` only.
+
+    A run over a subset of hosts (``--limit``, AWX job slices) may not have seen the host with the
+    smallest link, so it must never raise what the datastore already holds: the MTU may rise only
+    when every Node in the datastore was measured. Returns (host MTU to use, warning or None)."""
+    if host is None or measured_on is None:
+        return host, None
+    held = held_host_mtu(felix_spec)
+    if held is None or host <= held:
+        return host, None
+    unseen = sorted(set(nodes) - set(measured_on))
+    if not unseen:
+        return host, None
+    names = ", ".join(unseen[:10]) + (" ..." if len(unseen) > 10 else "")
+    return held, (f"host_mtu {host} was measured on {len(set(measured_on))} host(s) but not on {len(unseen)} "
+                  f"Node(s) in the datastore ({names}): keeping the host MTU {held} that FelixConfiguration "
+                  "default holds. Run over every host (or decommission the Nodes that are gone) to raise it.")
+
+
 def mtu_warnings(host: int | None, mtu: int | None, enabled: Iterable[str]) -> list[str]:
     """An explicit MTU larger than the host link allows for an enabled encapsulation drops or
     fragments packets (projectcalico/calico#4606, #8953)."""

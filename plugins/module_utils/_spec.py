@@ -793,6 +793,7 @@ class _CheckModeStore:
 @dataclass
 class ApplyOptions:
     host_mtu: int | None = None
+    host_mtu_nodes: list[str] | None = None                 # the nodes host_mtu was measured on
     bgp: dict[str, Any] = field(default_factory=dict)       # BGPConfiguration default fields
     migrate: bool = False
     force: bool = False
@@ -908,7 +909,11 @@ def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOp
     if refusals:
         raise Refused(" ".join(refusals) + " Nothing was written.")
 
-    tunnels = _mtu.tunnel_mtus(opts.host_mtu, eff["mtu"] or None)
+    host_mtu, clamped = _mtu.clamp_host_mtu(opts.host_mtu, felix_state or {}, opts.host_mtu_nodes,
+                                            [(n.get("metadata") or {}).get("name", "") for n in nodes])
+    if clamped:
+        warnings.append(clamped)
+    tunnels = _mtu.tunnel_mtus(host_mtu, eff["mtu"] or None)
     done_now: list[int] = []
     waiting: str | None = None
     missing: list[str] = []
@@ -1000,8 +1005,8 @@ def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOp
     if not managed:
         v6_vxlan = ctx.has_ipv6 and pool_modes(eff, 6)["vxlanMode"] != "Never"
     enabled = enabled_encapsulations(felix_state or {}, v6_vxlan, eff, ctx)
-    mtu = _mtu.compute(opts.host_mtu, eff["mtu"] or None, enabled)
-    warnings += _mtu.mtu_warnings(opts.host_mtu, eff["mtu"] or None, enabled)
+    mtu = _mtu.compute(host_mtu, eff["mtu"] or None, enabled)
+    warnings += _mtu.mtu_warnings(host_mtu, eff["mtu"] or None, enabled)
 
     migration = migration_report(start_direction, start_stage, direction, stage, done_now, waiting, missing,
                                  target, check_mode)

@@ -91,6 +91,16 @@ options:
         (RV(netops.calico.calico_mtu#module:host_mtu)), minimum over all hosts. Each tunnel MTU is this
         minus the tunnel's overhead.
     type: int
+  host_mtu_nodes:
+    description:
+      - The names of the nodes O(host_mtu) was measured on. When set, the MTU written never rises above
+        what FelixConfiguration C(default) already holds unless every Node in the datastore is in this
+        list, so a run over a subset of hosts (C(--limit), AWX job slices) that did not see the host
+        with the smallest link cannot raise the cluster MTU (a warning names the Nodes not measured).
+        Lowering always applies.
+      - Unset, O(host_mtu) is applied as given.
+    type: list
+    elements: str
   typha_replicas:
     description: kOps C(typhaReplicas); not negative.
     type: int
@@ -385,6 +395,7 @@ def main() -> None:
     argspec.update({
         "spec": {"type": "dict"},
         "host_mtu": {"type": "int"},
+        "host_mtu_nodes": {"type": "list", "elements": "str"},
         "ip_family": {"type": "str", "choices": list(_spec.IP_FAMILIES), "default": "ipv4"},
         "cloud": {"type": "str", "choices": list(_spec.CLOUDS), "default": "metal"},
         "kube_proxy": {"type": "bool"},
@@ -436,7 +447,8 @@ def main() -> None:
         bgp["nodeToNodeMeshEnabled"] = p["bgp_mesh"]
     if p["as_number"] is not None:
         bgp["asNumber"] = p["as_number"]
-    opts = _spec.ApplyOptions(host_mtu=p["host_mtu"], bgp=bgp, migrate=p["migrate"], force=p["force"],
+    opts = _spec.ApplyOptions(host_mtu=p["host_mtu"], host_mtu_nodes=p["host_mtu_nodes"], bgp=bgp,
+                              migrate=p["migrate"], force=p["force"],
                               nodes_converged=p["nodes_converged"],
                               acknowledge_dataplane_switch=p["acknowledge_dataplane_switch"])
 

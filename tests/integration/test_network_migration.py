@@ -274,3 +274,25 @@ def test_bird_without_peers_warns(etcd, raw, run_module):
     assert any("no BGP peers" in w for w in warnings(r))
     r = run_module("calico_network", {**base, "bgp_mesh": True})
     assert not any("no BGP peers" in w for w in warnings(r))
+
+
+def test_host_mtu_from_a_subset_of_hosts_never_raises_the_cluster_mtu(etcd, raw, run_module):
+    """--limit / AWX slices: the hosts measured are not all the Nodes, so the MTU may only go down."""
+    base = {**conn(etcd), "ipv4_pool_cidr": CIDR}
+    r = run_module("calico_network", {**base, "host_mtu": 1500, "host_mtu_nodes": list(NODES)})
+    assert r["changed"] is True
+    for n in NODES:
+        put_node(raw, n, ipip=f"198.19.{NODES.index(n)}.1")
+    assert raw(FELIX)["spec"]["ipipMTU"] == 1480
+    # a slice that saw only node-2, whose link is 9001: nothing rises
+    before = snapshot(raw)
+    r = run_module("calico_network", {**base, "host_mtu": 9001, "host_mtu_nodes": ["node-2"]})
+    assert r["changed"] is False and snapshot(raw) == before
+    assert r["mtu"]["ipip"] == 1480 and r["node_settings"]["cni"]["mtu"] == 1480
+    assert any("node-1" in w and "keeping the host MTU 1500" in w for w in warnings(r)), warnings(r)
+    # a slice with a smaller link lowers it
+    r = run_module("calico_network", {**base, "host_mtu": 1450, "host_mtu_nodes": ["node-2"]})
+    assert r["changed"] is True and raw(FELIX)["spec"]["ipipMTU"] == 1430
+    # every Node measured: it may rise again
+    r = run_module("calico_network", {**base, "host_mtu": 9001, "host_mtu_nodes": list(NODES)})
+    assert r["changed"] is True and raw(FELIX)["spec"]["ipipMTU"] == 8981

@@ -127,3 +127,32 @@ def test_read_links_here():
 ])
 def test_mtu_warnings(host, mtu, enabled, n):
     assert len(_mtu.mtu_warnings(host, mtu, enabled)) == n
+
+
+# --- a run over a subset of hosts never raises the cluster MTU --------------------------------
+
+def test_held_host_mtu_is_the_smallest_field_plus_its_overhead():
+    assert _mtu.held_host_mtu({"ipipMTU": 1480, "vxlanMTU": 1450, "wireguardMTU": 1440}) == 1500
+    assert _mtu.held_host_mtu({"ipipMTU": 1480, "vxlanMTU": 1400}) == 1450
+    assert _mtu.held_host_mtu({"logSeverityScreen": "Info"}) is None
+    assert _mtu.held_host_mtu({"ipipMTU": 0, "vxlanMTU": True}) is None
+
+
+@pytest.mark.parametrize("host, measured, nodes, want, warned", [
+    (9001, ["a", "b"], ["a", "b", "c"], 1500, True),      # c not measured: keep what is held
+    (9001, ["a", "b", "c"], ["a", "b", "c"], 9001, False),  # every Node measured: may rise
+    (9001, ["a"], [], 9001, False),                       # no Node yet: nothing to protect
+    (1400, ["a"], ["a", "b"], 1400, False),               # lowering always applies
+    (9001, None, ["a", "b"], 9001, False),                # not asked: applied as given
+])
+def test_clamp_host_mtu(host, measured, nodes, want, warned):
+    held = {"ipipMTU": 1480, "vxlanMTU": 1450}
+    got, warning = _mtu.clamp_host_mtu(host, held, measured, nodes)
+    assert got == want
+    assert bool(warning) is warned
+    if warned:
+        assert "c" in warning and "keeping the host MTU 1500" in warning
+
+
+def test_clamp_without_anything_held():
+    assert _mtu.clamp_host_mtu(9001, {}, ["a"], ["a", "b"]) == (9001, None)
