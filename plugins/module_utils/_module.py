@@ -24,9 +24,9 @@ def _check_libs(module: AnsibleModule) -> None:
         if not etcd.HAS_ETCD3GW:
             module.fail_json(msg=missing_required_lib("etcd3gw"), exception=str(etcd.ETCD3GW_IMPORT_ERROR))
     elif dtype == "kubernetes":
-        from ansible_collections.netops.calico.plugins.module_utils._datastore import kubernetes
-        if not kubernetes.HAS_KUBERNETES:
-            module.fail_json(msg=missing_required_lib("kubernetes"), exception=str(kubernetes.KUBERNETES_IMPORT_ERROR))
+        from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd import api as kdd
+        if not kdd.HAS_KUBERNETES:
+            module.fail_json(msg=missing_required_lib("kubernetes"), exception=str(kdd.KUBERNETES_IMPORT_ERROR))
 
 
 def run(module: AnsibleModule, body: Callable[[Any], dict[str, Any]]) -> None:

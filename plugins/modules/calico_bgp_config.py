@@ -138,7 +138,7 @@ bgp_configuration:
   type: dict
 """
 
-from ansible_collections.netops.calico.plugins.module_utils._specmodule import run_spec_module
+from ansible_collections.netops.calico.plugins.module_utils._resource.specmodule import run_spec_module
 
 
 def main() -> None:

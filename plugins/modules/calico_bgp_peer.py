@@ -142,7 +142,7 @@ bgp_peer:
 
 import ipaddress
 
-from ansible_collections.netops.calico.plugins.module_utils._specmodule import run_spec_module
+from ansible_collections.netops.calico.plugins.module_utils._resource.specmodule import run_spec_module
 
 
 def _validate(spec: dict) -> list[str]:

@@ -295,7 +295,7 @@ writes:
   type: int
 """
 
-from ansible_collections.netops.calico.plugins.module_utils import _decommission
+from ansible_collections.netops.calico.plugins.module_utils._decommission import purge as _decommission
 from ansible_collections.netops.calico.plugins.module_utils._aws import aws_argspec
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run

@@ -1003,7 +1003,7 @@ felix_configuration:
 """
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields
-from ansible_collections.netops.calico.plugins.module_utils._specmodule import run_spec_module
+from ansible_collections.netops.calico.plugins.module_utils._resource.specmodule import run_spec_module
 
 
 def main() -> None:

@@ -108,9 +108,9 @@ ippool:
            nodeSelector: all(), allowedUses: [Workload, Tunnel], assignmentMode: Automatic}
 """
 
-from ansible_collections.netops.calico.plugins.module_utils import _ippool
+from ansible_collections.netops.calico.plugins.module_utils._calico import ippool as _ippool
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
-from ansible_collections.netops.calico.plugins.module_utils._resource import RESOURCE_OPTIONS, ensure_resource
+from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import RESOURCE_OPTIONS, ensure_resource
 
 FIELDS = {
     "cidr": "cidr", "block_size": "blockSize", "ipip_mode": "ipipMode", "vxlan_mode": "vxlanMode",

@@ -108,7 +108,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netops.calico.plugins.module_utils import _mtu
+from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu
 
 
 def main() -> None:

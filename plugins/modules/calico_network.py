@@ -380,7 +380,8 @@ resources:
   type: dict
 """
 
-from ansible_collections.netops.calico.plugins.module_utils import _mtu, _spec
+from ansible_collections.netops.calico.plugins.module_utils._network import spec as _spec
+from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
 
 _STR = {"type": "str"}

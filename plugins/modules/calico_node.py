@@ -323,7 +323,7 @@ felix_configuration:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.netops.calico.plugins.module_utils import _node
+from ansible_collections.netops.calico.plugins.module_utils._node import calico_node as _node
 from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect, datastore_argspec
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host

@@ -137,7 +137,7 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netops.calico.plugins.module_utils import _wireguard
+from ansible_collections.netops.calico.plugins.module_utils._node import wireguard as _wireguard
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
 
 

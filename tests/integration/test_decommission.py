@@ -9,7 +9,7 @@ import pytest
 
 from calico_fixture import CalicoFixture, check_leaks, snapshot
 from conftest_moto import CREDS, aws_env, moto, moto_server  # noqa: F401  # pylint: disable=unused-import
-from ansible_collections.netops.calico.plugins.module_utils import _decommission as d
+from ansible_collections.netops.calico.plugins.module_utils._decommission import purge as d
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreUnavailable
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdKV

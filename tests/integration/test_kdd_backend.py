@@ -16,7 +16,8 @@ import socket
 
 import pytest
 
-from ansible_collections.netops.calico.plugins.module_utils._datastore import kubernetes as kdd
+from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd import api as kdd_api
+from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd import convert as kdd
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
@@ -32,7 +33,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
 from fake_kube_api import GV, FakeKubeAPI, kube, kube_server  # noqa: F401  # pylint: disable=unused-import
 from tlsutil import make_pki
 
-pytestmark = pytest.mark.skipif(not kdd.HAS_KUBERNETES, reason="the kubernetes Python client is not installed")
+pytestmark = pytest.mark.skipif(not kdd_api.HAS_KUBERNETES, reason="the kubernetes Python client is not installed")
 
 
 @pytest.fixture()
@@ -42,7 +43,7 @@ def logs():
 
 @pytest.fixture()
 def ds(kube, logs, monkeypatch):
-    monkeypatch.setattr(kdd.KubeAPI, "BACKOFF", 0.01)
+    monkeypatch.setattr(kdd_api.KubeAPI, "BACKOFF", 0.01)
     return connect({"datastore_type": "kubernetes", "kubeconfig": kube.kubeconfig_path, "datastore_timeout": 5.0},
                    log=logs.append)
 
@@ -426,7 +427,7 @@ def test_lost_answers_are_resolved_by_reading_back(ds, kube, logs):
 
 
 def test_server_down_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(kdd.KubeAPI, "BACKOFF", 0.01)
+    monkeypatch.setattr(kdd_api.KubeAPI, "BACKOFF", 0.01)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -8,11 +8,12 @@ import json
 
 import pytest
 
-from ansible_collections.netops.calico.plugins.module_utils._datastore import kubernetes as kdd
+from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd import api as kdd_api
+from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd import convert as kdd
 
 from fake_kube_api import GV, FakeKubeAPI, kube, kube_server  # noqa: F401  # pylint: disable=unused-import
 
-pytestmark = pytest.mark.skipif(not kdd.HAS_KUBERNETES, reason="the kubernetes Python client is not installed")
+pytestmark = pytest.mark.skipif(not kdd_api.HAS_KUBERNETES, reason="the kubernetes Python client is not installed")
 
 
 def conn(kube):
@@ -108,7 +109,7 @@ def test_ippool_written_by_calicoctl_keeps_unset_fields(kube, run_module):
 
 
 def test_unreachable_api_fails_the_task(tmp_path, run_module, monkeypatch):
-    monkeypatch.setattr(kdd.KubeAPI, "BACKOFF", 0.01)
+    monkeypatch.setattr(kdd_api.KubeAPI, "BACKOFF", 0.01)
     srv = FakeKubeAPI().start()
     kubeconfig = srv.kubeconfig(tmp_path / "kubeconfig")
     srv.stop()

@@ -97,7 +97,7 @@ def test_up_link_lowers_the_host_mtu(jumbo_ns, tmp_path):
 
 
 def test_netlink_and_sysfs_agree(jumbo_ns):
-    code = ("import json; from ansible_collections.netops.calico.plugins.module_utils import _mtu; "
+    code = ("import json; from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu; "
             "nl, _ = _mtu.read_links(); fs = _mtu.read_links_sysfs(); "
             "print(json.dumps([sorted((l.name, l.mtu, l.oper_up) for l in x) for x in (nl, fs)]))")
     netlink, sysfs = python_in(jumbo_ns, code)

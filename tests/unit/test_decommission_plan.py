@@ -8,7 +8,7 @@ import datetime
 import pytest
 import yaml
 
-from ansible_collections.netops.calico.plugins.module_utils import _decommission as d
+from ansible_collections.netops.calico.plugins.module_utils._decommission import purge as d
 
 NOW = datetime.datetime(2025, 5, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 V = d.Verdict

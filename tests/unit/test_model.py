@@ -9,7 +9,7 @@ import pytest
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import parse_endpoints, prefix_end
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError
-from ansible_collections.netops.calico.plugins.module_utils._resource import snake
+from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import snake
 
 
 @pytest.mark.parametrize("fn,args,key", [

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netops.calico.plugins.module_utils import _mtu
-from ansible_collections.netops.calico.plugins.module_utils._mtu import Link
+from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu
+from ansible_collections.netops.calico.plugins.module_utils._node.mtu import Link
 
 # host MTU -> (ipip, vxlan, vxlan_v6, wireguard, wireguard_v6)
 VECTORS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netops.calico.plugins.module_utils import _node
+from ansible_collections.netops.calico.plugins.module_utils._node import calico_node as _node
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from test_node import params
 from test_node_fakes import RELEASE, FakeHost, MemoryDatastore, link

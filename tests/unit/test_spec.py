@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netops.calico.plugins.module_utils import _spec
-from ansible_collections.netops.calico.plugins.module_utils._spec import Context, build
+from ansible_collections.netops.calico.plugins.module_utils._network import spec as _spec
+from ansible_collections.netops.calico.plugins.module_utils._network.spec import Context, build
 
 
 def kinds(errors):

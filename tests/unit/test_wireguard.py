@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netops.calico.plugins.module_utils import _wireguard
+from ansible_collections.netops.calico.plugins.module_utils._node import wireguard as _wireguard
 from ansible_collections.netops.calico.plugins.module_utils._host import kernel, packages
 from test_node_fakes import FakeHost
 

@@ -49,6 +49,6 @@ def connect(params: dict[str, Any], log: Callable[[str], None] | None = None):
                     key=params.get("etcd_key_file"), timeout=timeout, log=log)
         return EtcdBackend(kv)
     if dtype == "kubernetes":
-        from ansible_collections.netops.calico.plugins.module_utils._datastore.kubernetes import KubernetesBackend
+        from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.backend import KubernetesBackend
         return KubernetesBackend.from_kubeconfig(params.get("kubeconfig"), timeout=timeout, log=log)
     raise DatastoreError(f"unknown datastore_type {dtype!r}; use etcdv3 or kubernetes.")

@@ -35,7 +35,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
 from ansible_collections.netops.calico.plugins.module_utils._host import files, kernel, netinfo, networkmanager, sysctl
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
 from ansible_collections.netops.calico.plugins.module_utils._host.systemd import Systemd, SystemdError
-from ansible_collections.netops.calico.plugins.module_utils._resource import ensure_resource, snake
+from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import ensure_resource, snake
 
 DEFAULT_IMAGE = "quay.io/calico/node:v3.31.7"
 ENV_PATH = "/etc/calico/calico.env"

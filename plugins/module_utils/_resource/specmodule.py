@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
-from ansible_collections.netops.calico.plugins.module_utils._resource import RESOURCE_OPTIONS, ensure_resource, snake
+from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import RESOURCE_OPTIONS, ensure_resource, snake
 
 _TYPES = {"str": "str", "bool": "bool", "int": "int", "duration": "str", "list": "list",
           "dict": "dict", "object": "dict", "float": "float", "int_or_str": "raw"}

@@ -29,11 +29,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.netops.calico.plugins.module_utils import _ippool, _mtu
+from ansible_collections.netops.calico.plugins.module_utils._calico import ippool as _ippool
+from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, ValidationError
-from ansible_collections.netops.calico.plugins.module_utils._resource import ensure_resource
+from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import ensure_resource
 
 # ---------------------------------------------------------------------------------------------
 # 1. fields
