@@ -380,9 +380,11 @@ resources:
   type: dict
 """
 
-from ansible_collections.netops.calico.plugins.module_utils._network import spec as _spec
-from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
+from ansible_collections.netops.calico.plugins.module_utils._network import apply as _apply
+from ansible_collections.netops.calico.plugins.module_utils._network import spec as _spec
+from ansible_collections.netops.calico.plugins.module_utils._network.pools import pools_from_options
+from ansible_collections.netops.calico.plugins.module_utils._network.validate import build, validate
 
 _STR = {"type": "str"}
 _BOOL = {"type": "bool"}
@@ -425,20 +427,16 @@ def main() -> None:
     p = module.params
     ctx = _spec.Context(ip_family=p["ip_family"], cloud=p["cloud"], kube_proxy=p["kube_proxy"],
                         node_count=p["node_count"], datastore_type=p["datastore_type"])
-    sr = _spec.build(p["spec"], {k: p[k] for k in _spec.SNAKE_OPTIONS}, ctx)
-    pools, pool_errors = _spec.pools_from_options(p["pools"], p["ipv4_pool_cidr"], p["ipv6_pool_cidr"],
-                                                  p["nat_outgoing"], p["nat_outgoing_ipv6"], ctx)
-    host_errors = []
-    if p["host_mtu"] is not None and not _mtu.MIN_MTU <= p["host_mtu"] <= _mtu.MAX_MTU:
-        host_errors.append(_spec.invalid("host_mtu", p["host_mtu"], f"must be between {_mtu.MIN_MTU} and {_mtu.MAX_MTU}"))
-
+    sr = build(p["spec"], {k: p[k] for k in _spec.SNAKE_OPTIONS}, ctx)
+    pools, pool_errors = pools_from_options(p["pools"], p["ipv4_pool_cidr"], p["ipv6_pool_cidr"],
+                                            p["nat_outgoing"], p["nat_outgoing_ipv6"], ctx)
     if p["validate_only"]:
-        result = _spec.validate_only(sr, ctx, pools, p["host_mtu"], p["bgp_mesh"], pool_errors + host_errors)
+        result = _apply.validate_only(sr, ctx, pools, p["host_mtu"], p["bgp_mesh"], pool_errors, p["as_number"])
         for w in result.pop("warnings"):
             module.warn(w)
         module.exit_json(**result)
 
-    errors = sr.errors + pool_errors + host_errors
+    errors = validate(sr, pool_errors, p["host_mtu"], p["as_number"])
     if errors:
         module.fail_json(msg="Invalid networking spec, nothing was written: " + "; ".join(errors), errors=errors,
                          effective=sr.effective)
@@ -448,13 +446,13 @@ def main() -> None:
         bgp["nodeToNodeMeshEnabled"] = p["bgp_mesh"]
     if p["as_number"] is not None:
         bgp["asNumber"] = p["as_number"]
-    opts = _spec.ApplyOptions(host_mtu=p["host_mtu"], host_mtu_nodes=p["host_mtu_nodes"], bgp=bgp,
-                              migrate=p["migrate"], force=p["force"],
-                              nodes_converged=p["nodes_converged"],
-                              acknowledge_dataplane_switch=p["acknowledge_dataplane_switch"])
+    opts = _apply.ApplyOptions(host_mtu=p["host_mtu"], host_mtu_nodes=p["host_mtu_nodes"], bgp=bgp,
+                               migrate=p["migrate"], force=p["force"],
+                               nodes_converged=p["nodes_converged"],
+                               acknowledge_dataplane_switch=p["acknowledge_dataplane_switch"])
 
     def body(ds):
-        result = _spec.apply(ds, sr, ctx, pools, opts, module.check_mode)
+        result = _apply.apply(ds, sr, ctx, pools, opts, module.check_mode)
         for w in result.pop("warnings"):
             module.warn(w)
         return result

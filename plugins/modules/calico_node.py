@@ -323,16 +323,17 @@ felix_configuration:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.netops.calico.plugins.module_utils._node import calico_node as _node
+from ansible_collections.netops.calico.plugins.module_utils._node.calico_node import execute
+from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
 from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect, datastore_argspec
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=datastore_argspec(**_node.ARGSPEC), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=datastore_argspec(**node_options.ARGSPEC), supports_check_mode=True)
     p = module.params
-    errors = _node.validate(p)
+    errors = node_options.validate(p)
     if errors:
         module.fail_json(msg="Invalid options, nothing was done: " + "; ".join(errors), errors=errors)
     scope = p["scope"]
@@ -348,8 +349,8 @@ def main() -> None:
             module.fail_json(msg=str(exc))
     host = Host("/", runner=module.run_command, warn=module.warn) if scope in ("all", "host") else None
     try:
-        res = _node.execute(host, p, module.check_mode, module.warn, ds)
-    except _node.NodeError as exc:
+        res = execute(host, p, module.check_mode, module.warn, ds)
+    except node_options.NodeError as exc:
         partial = dict(exc.details)
         diffs = partial.pop("diffs", [])
         module.fail_json(msg=str(exc), diff=diffs, **partial)

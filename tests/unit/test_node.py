@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netops.calico.plugins.module_utils._node import calico_node as _node
+from ansible_collections.netops.calico.plugins.module_utils._node import addresses as node_addresses
+from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
+from ansible_collections.netops.calico.plugins.module_utils._node import prereqs as node_prereqs
+from ansible_collections.netops.calico.plugins.module_utils._node import resource as node_resource
+from ansible_collections.netops.calico.plugins.module_utils._node import unit as node_unit
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._host import netinfo
 from test_node_fakes import link
 
 
 def params(**kw):
-    p = {k: v.get("default") for k, v in _node.ARGSPEC.items()}
+    p = {k: v.get("default") for k, v in node_options.ARGSPEC.items()}
     p.update({"datastore_type": "etcdv3", "etcd_endpoints": "http://198.18.0.1:2379", "etcd_ca_cert_file": None,
               "etcd_cert_file": None, "etcd_key_file": None, "kubeconfig": None})
     p.update(kw)
@@ -41,12 +45,12 @@ def params(**kw):
     ({"etcd_endpoints": None}, "etcd_endpoints: calico-node on this host needs the etcd endpoints"),
 ])
 def test_validate_names_the_option(kw, needle):
-    errors = _node.validate(params(**kw))
+    errors = node_options.validate(params(**kw))
     assert any(needle in e for e in errors), errors
 
 
 def test_validate_accepts_a_good_set():
-    assert _node.validate(params(ipv4_address="198.18.0.5/24", ipv6_address="fd00::5", as_number=64512,
+    assert node_options.validate(params(ipv4_address="198.18.0.5/24", ipv6_address="fd00::5", as_number=64512,
                                  route_reflector_cluster_id="244.0.0.1", labels={"rr": "true", "old": None},
                                  felix_overrides={"log_severity_screen": "Debug", "routeRefreshInterval": "90s"},
                                  env={"FELIX_LOGSEVERITYSCREEN": "info"})) == []
@@ -56,7 +60,7 @@ def test_validate_accepts_a_good_set():
     ("bird", None, "ipip"), ("vxlan", None, "vxlan"), ("none", None, "none"), ("bird", "vxlan", "vxlan"),
 ])
 def test_encapsulation_default(backend, enc, want):
-    assert _node.encapsulation({"networking_backend": backend, "encapsulation": enc}) == want
+    assert node_options.encapsulation({"networking_backend": backend, "encapsulation": enc}) == want
 
 
 @pytest.mark.parametrize("kw,mods", [
@@ -65,11 +69,11 @@ def test_encapsulation_default(backend, enc, want):
     ({"encapsulation": "none", "dataplane": "bpf", "wireguard": True}, ["wireguard"]),
 ])
 def test_required_modules(kw, mods):
-    assert _node.required_modules(params(**kw)) == mods
+    assert node_prereqs.required_modules(params(**kw)) == mods
 
 
 def test_felix_spec_takes_both_spellings_and_normalises_durations():
-    spec, errors = _node.felix_spec({"log_severity_screen": "Debug", "routeRefreshInterval": "90s"})
+    spec, errors = node_options.felix_spec({"log_severity_screen": "Debug", "routeRefreshInterval": "90s"})
     assert errors == [] and spec == {"logSeverityScreen": "Debug", "routeRefreshInterval": "1m30s"}
 
 
@@ -138,15 +142,15 @@ def test_local_cidr(addr, version, want):
 
 def test_resolve_addresses_ipv6_only_when_asked():
     p = params()
-    got = _node.resolve_addresses(p, IFACES)
+    got = node_addresses.resolve_addresses(p, IFACES)
     assert got["ipv4"] == "198.18.20.5/24" and got["ipv6"] is None
-    got = _node.resolve_addresses(params(ipv6_autodetection_method="interface=eth0", ipv4_address="none"), IFACES)
+    got = node_addresses.resolve_addresses(params(ipv6_autodetection_method="interface=eth0", ipv4_address="none"), IFACES)
     assert got["ipv4"] == "none" and got["ipv6"] == "fd00:10::5/64" and got["ipv6_interface"] == "eth0"
 
 
 def test_resolve_addresses_failure_says_what_to_do():
-    with pytest.raises(_node.NodeError, match="Choose another ipv4_autodetection_method"):
-        _node.resolve_addresses(params(ipv4_autodetection_method="interface=nothere"), IFACES)
+    with pytest.raises(node_options.NodeError, match="Choose another ipv4_autodetection_method"):
+        node_addresses.resolve_addresses(params(ipv4_autodetection_method="interface=nothere"), IFACES)
 
 
 # -- the Node resource ----------------------------------------------------------------------------
@@ -165,9 +169,9 @@ def calico_written_node():
 
 def test_merge_keeps_what_calico_node_owns():
     cur = calico_written_node()
-    bgp = _node.desired_bgp(params(as_number=64512, route_reflector_cluster_id="244.0.0.1"),
+    bgp = node_addresses.desired_bgp(params(as_number=64512, route_reflector_cluster_id="244.0.0.1"),
                             {"ipv4": "198.18.20.5/24", "ipv6": None})
-    new, changed = _node.merge_node(cur, "node-1", bgp, {"rack": "r1", "drop": None})
+    new, changed = node_resource.merge_node(cur, "node-1", bgp, {"rack": "r1", "drop": None})
     assert changed
     assert new["spec"]["bgp"] == {"asNumber": 64512, "ipv4Address": "198.18.20.5/24",
                                   "ipv4IPIPTunnelAddr": "100.96.1.1", "routeReflectorClusterID": "244.0.0.1"}
@@ -181,21 +185,21 @@ def test_merge_keeps_what_calico_node_owns():
 
 def test_merge_unchanged_returns_current():
     cur = calico_written_node()
-    new, changed = _node.merge_node(cur, "node-1", {"ipv4Address": "198.18.10.5/24"}, {"keep": "me"})
+    new, changed = node_resource.merge_node(cur, "node-1", {"ipv4Address": "198.18.10.5/24"}, {"keep": "me"})
     assert not changed and new is cur
 
 
 def test_merge_removes_with_zero_and_empty():
     cur = calico_written_node()
     cur["spec"]["bgp"].update({"asNumber": 65000, "routeReflectorClusterID": "244.0.0.1"})
-    bgp = _node.desired_bgp(params(as_number=0, route_reflector_cluster_id=""), {"ipv4": "none"})
+    bgp = node_addresses.desired_bgp(params(as_number=0, route_reflector_cluster_id=""), {"ipv4": "none"})
     assert bgp == {"asNumber": None, "routeReflectorClusterID": None}
-    new, changed = _node.merge_node(cur, "node-1", bgp, None)
+    new, changed = node_resource.merge_node(cur, "node-1", bgp, None)
     assert changed and new["spec"]["bgp"] == {"ipv4Address": "198.18.10.5/24", "ipv4IPIPTunnelAddr": "100.96.1.1"}
 
 
 def test_new_node_is_stored_like_clientv3_creates_it():
-    new, changed = _node.merge_node(None, "node-2", {"ipv4Address": "198.18.20.6/24", "asNumber": None},
+    new, changed = node_resource.merge_node(None, "node-2", {"ipv4Address": "198.18.20.6/24", "asNumber": None},
                                     {"a": "b", "gone": None})
     assert changed
     assert list(new) == ["kind", "apiVersion", "metadata", "spec", "status"]
@@ -208,11 +212,11 @@ def test_new_node_is_stored_like_clientv3_creates_it():
 def test_env_file_layout_and_quoting():
     p = params(etcd_ca_cert_file="/etc/calico/pki/ca.pem", as_number=64512,
                env={"FELIX_LOGSEVERITYSCREEN": "info", "CALICO_STARTUP_LOGLEVEL": "a b$c", "FELIX_X": True})
-    vals = _node.env_values(p, "node-1", {"ipv4": "198.18.10.5/24", "ipv6": None})
+    vals = node_unit.env_values(p, "node-1", {"ipv4": "198.18.10.5/24", "ipv6": None})
     assert list(vals)[:10] == ["DATASTORE_TYPE", "ETCD_ENDPOINTS", "ETCD_CA_CERT_FILE", "CALICO_NODENAME",
                                "CALICO_NETWORKING_BACKEND", "CALICO_IP", "CALICO_IP6", "CALICO_AS",
                                "NO_DEFAULT_POOLS", "FELIX_LOGSEVERITYSCREEN"]
-    text = _node.render_env(vals)
+    text = node_unit.render_env(vals)
     assert "CALICO_IP=198.18.10.5/24\n" in text and "CALICO_AS=64512\n" in text
     assert 'CALICO_STARTUP_LOGLEVEL="a b\\$c"\n' in text and "FELIX_X=true\n" in text
     assert "NO_DEFAULT_POOLS=true\n" in text and "CALICO_IP6=\n" in text
@@ -220,9 +224,9 @@ def test_env_file_layout_and_quoting():
 
 def test_unit_podman_maps_every_variable_and_mounts():
     p = params(etcd_ca_cert_file="/etc/calico/pki/ca.pem")
-    vals = _node.env_values(p, "node-1", {"ipv4": "198.18.10.5/24"})
-    unit = _node.render_unit("podman", "/usr/bin/podman", "/usr/bin/mkdir", "quay.io/calico/node:v3.31.7",
-                             list(vals), _node.container_volumes(p, True))
+    vals = node_unit.env_values(p, "node-1", {"ipv4": "198.18.10.5/24"})
+    unit = node_unit.render_unit("podman", "/usr/bin/podman", "/usr/bin/mkdir", "quay.io/calico/node:v3.31.7",
+                             list(vals), node_unit.container_volumes(p, True))
     assert "ExecStart=/usr/bin/podman run --net=host --privileged --rm --name=calico-node" in unit
     assert "-e NODENAME=${CALICO_NODENAME}" in unit and "-e IP=${CALICO_IP}" in unit
     assert "-e ETCD_CA_CERT_FILE=${ETCD_CA_CERT_FILE}" in unit
@@ -233,7 +237,7 @@ def test_unit_podman_maps_every_variable_and_mounts():
 
 
 def test_unit_docker_requires_the_daemon_and_skips_missing_lib_modules():
-    unit = _node.render_unit("docker", "/usr/bin/docker", "/bin/mkdir", "img", ["DATASTORE_TYPE"],
-                             _node.container_volumes(params(), False))
+    unit = node_unit.render_unit("docker", "/usr/bin/docker", "/bin/mkdir", "img", ["DATASTORE_TYPE"],
+                             node_unit.container_volumes(params(), False))
     assert "Requires=docker.service" in unit and "After=network-online.target docker.service" in unit
     assert "/lib/modules" not in unit

@@ -1,11 +1,12 @@
-"""calico_node end to end on a fake host tree with an in-memory datastore (_node.execute): kernel
+"""calico_node end to end on a fake host tree with an in-memory datastore (node_calico_node.execute): kernel
 modules, sysctls, NetworkManager, env file and unit, the Node merge, check mode, idempotence."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netops.calico.plugins.module_utils._node import calico_node as _node
+from ansible_collections.netops.calico.plugins.module_utils._node import calico_node as node_calico_node
+from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from test_node import params
 from test_node_fakes import RELEASE, FakeHost, MemoryDatastore, link
@@ -27,7 +28,7 @@ def host(tmp_path):
 
 
 def run(host, ds, check=False, **kw):
-    return _node.execute(host, params(**kw), check, host.warnings.append, ds)
+    return node_calico_node.execute(host, params(**kw), check, host.warnings.append, ds)
 
 
 def test_check_mode_then_apply_then_idempotent(host):
@@ -93,7 +94,7 @@ def test_missing_ipip_fails_with_the_fix(host):
     host.modules_kernel(loaded=["ip_set", "xt_set"])       # ipip nowhere
     host.kconfig(CONFIG_NET_IPIP="n", CONFIG_VXLAN="y")
     ds = MemoryDatastore()
-    with pytest.raises(_node.NodeError) as err:
+    with pytest.raises(node_options.NodeError) as err:
         run(host, ds)
     msg = str(err.value)
     assert msg.startswith("Kernel feature missing: ipip (IP-in-IP encapsulation")
@@ -119,7 +120,7 @@ def test_kernel_missing_modules_dir_says_reboot(host):
     (host.tree / "proc/config.gz").unlink()
     host.responses["modprobe --dry-run"] = (1, "", "modprobe: FATAL: Module ipip not found in directory "
                                                    f"/lib/modules/{RELEASE}")
-    with pytest.raises(_node.NodeError, match="reboot into the installed kernel"):
+    with pytest.raises(node_options.NodeError, match="reboot into the installed kernel"):
         run(host, MemoryDatastore())
 
 
@@ -151,7 +152,7 @@ def test_networkmanager_file_only_where_networkmanager_is(host):
 
 def test_bpf_needs_a_new_kernel(host):
     host.write("/proc/version", "Linux version 4.19.0-26-amd64 (debian-kernel@lists.debian.org)")
-    with pytest.raises(_node.NodeError, match="eBPF dataplane needs kernel 5.3.0 or newer"):
+    with pytest.raises(node_options.NodeError, match="eBPF dataplane needs kernel 5.3.0 or newer"):
         run(host, MemoryDatastore(), encapsulation="vxlan", dataplane="bpf")
 
 
@@ -164,14 +165,14 @@ def test_bpf_mounts_bpffs(host):
 
 def test_no_container_engine(host):
     (host.tree / "usr/bin/podman").unlink()
-    with pytest.raises(_node.NodeError, match="No container engine"):
+    with pytest.raises(node_options.NodeError, match="No container engine"):
         run(host, MemoryDatastore(), encapsulation="vxlan")
 
 
 def test_kubernetes_datastore_writes_no_service_and_needs_the_node(host):
     ds = MemoryDatastore()
     ds.datastore_type = "kubernetes"
-    with pytest.raises(_node.NodeError, match="The Kubernetes Node 'node-1' does not exist"):
+    with pytest.raises(node_options.NodeError, match="The Kubernetes Node 'node-1' does not exist"):
         run(host, ds, datastore_type="kubernetes", encapsulation="vxlan")
     assert host.file("/etc/calico/calico.env") is None
 
@@ -180,14 +181,14 @@ def test_scope_host_and_scope_datastore(host):
     res = run(host, None, scope="host", encapsulation="vxlan")
     assert res["node"] is None and res["addresses"]["ipv4"] == "198.18.128.11/24"
     ds = MemoryDatastore()
-    res2 = _node.execute(None, params(scope="datastore", name=res["name"], ipv4_address=res["addresses"]["ipv4"]),
+    res2 = node_calico_node.execute(None, params(scope="datastore", name=res["name"], ipv4_address=res["addresses"]["ipv4"]),
                          False, print, ds)
     assert ds.items[("Node", "node-1")][0]["spec"]["bgp"]["ipv4Address"] == "198.18.128.11/24"
     assert res2["kernel"] is None and res2["service"] is None
 
 
 def test_started_needs_systemd(host):
-    with pytest.raises(_node.NodeError, match="needs systemd as the init system"):
+    with pytest.raises(node_options.NodeError, match="needs systemd as the init system"):
         run(host, MemoryDatastore(), encapsulation="vxlan", state="started")
     # configuration was written before the service step
     assert host.file("/etc/calico/calico.env") is not None
@@ -243,7 +244,7 @@ def test_started_service_that_dies_reports_its_log(host, clock):
     host.responses["podman image exists"] = (0, "", "")
     host.responses["systemctl start"] = lambda argv: sd._set(ActiveState="failed", SubState="failed", Result="exit-code")
     host.responses["journalctl"] = (0, "calico-node: ERROR: no etcd\n", "")
-    with pytest.raises(_node.NodeError, match="did not stay running .*Result=exit-code.*no etcd"):
+    with pytest.raises(node_options.NodeError, match="did not stay running .*Result=exit-code.*no etcd"):
         run(host, MemoryDatastore(), encapsulation="vxlan", state="started")
 
 
@@ -252,7 +253,7 @@ def test_started_image_that_cannot_be_pulled(host):
     host.responses["podman image exists"] = (1, "", "")
     host.responses["podman pull"] = (125, "", "Error: initializing source docker://quay.io/calico/node:v3.31.7: "
                                               "pinging container registry quay.io: no such host")
-    with pytest.raises(_node.NodeError, match="is not on this host and could not be pulled") as err:
+    with pytest.raises(node_options.NodeError, match="is not on this host and could not be pulled") as err:
         run(host, MemoryDatastore(), encapsulation="vxlan", state="started")
     assert "was not started" in str(err.value) and err.value.details["changed"]
     assert not host.ran("systemctl start")
@@ -263,7 +264,7 @@ def test_unit_refused_by_systemd_analyze_is_not_written(host):
     host.responses["systemd-analyze verify"] = lambda argv: (
         1, "", f"{argv[2]}: Command /usr/bin/podman is not executable: No such file or directory\n"
                "other.service: unrelated warning\n")
-    with pytest.raises(_node.NodeError, match="systemd-analyze verify refuses") as err:
+    with pytest.raises(node_options.NodeError, match="systemd-analyze verify refuses") as err:
         run(host, MemoryDatastore(), encapsulation="vxlan")
     assert "unrelated" not in str(err.value)
     assert host.file("/etc/systemd/system/calico-node.service") is None
@@ -271,13 +272,13 @@ def test_unit_refused_by_systemd_analyze_is_not_written(host):
 
 def test_invalid_node_name(host):
     host.write("/proc/sys/kernel/hostname", "Bad_Name\n")
-    with pytest.raises(_node.NodeError, match="is not a valid Calico node name"):
+    with pytest.raises(node_options.NodeError, match="is not a valid Calico node name"):
         run(host, MemoryDatastore(), encapsulation="vxlan")
 
 
 def test_nothing_is_loaded_when_another_feature_is_missing(host):
     """ipip is loadable but wireguard is missing: fail before loading or writing anything."""
-    with pytest.raises(_node.NodeError, match="Kernel feature missing: wireguard") as err:
+    with pytest.raises(node_options.NodeError, match="Kernel feature missing: wireguard") as err:
         run(host, MemoryDatastore(), wireguard=True)
     assert not host.ran("modprobe -- ipip")
     assert host.file("/etc/modules-load.d/calico.conf") is None
@@ -286,5 +287,5 @@ def test_nothing_is_loaded_when_another_feature_is_missing(host):
 
 def test_modprobe_failure_is_a_missing_feature(host):
     host.responses["modprobe -- ipip"] = (1, "", "modprobe: ERROR: could not insert 'ipip': Operation not permitted")
-    with pytest.raises(_node.NodeError, match="modprobe ipip failed: modprobe: ERROR: could not insert 'ipip'"):
+    with pytest.raises(node_options.NodeError, match="modprobe ipip failed: modprobe: ERROR: could not insert 'ipip'"):
         run(host, MemoryDatastore())

@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.netops.calico.plugins.module_utils._network import spec as _spec
-from ansible_collections.netops.calico.plugins.module_utils._network.spec import Context, build
+from ansible_collections.netops.calico.plugins.module_utils._network import apply as net_apply
+from ansible_collections.netops.calico.plugins.module_utils._network import migration as net_migration
+from ansible_collections.netops.calico.plugins.module_utils._network import pools as net_pools
+from ansible_collections.netops.calico.plugins.module_utils._network import settings as net_settings
+from ansible_collections.netops.calico.plugins.module_utils._network import spec as net_spec
+from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu
+from ansible_collections.netops.calico.plugins.module_utils._network.spec import Context
+from ansible_collections.netops.calico.plugins.module_utils._network.validate import build
 
 
 def kinds(errors):
@@ -206,7 +212,7 @@ def test_snake_options_and_conflicts():
     c = build({"ipipMode": "Always"}, {"ipip_mode": "Never"}, V4)
     assert kinds(c.errors) == [("calico.ipipMode", "Invalid value")]
     assert "conflicts with spec.ipipMode" in c.errors[0]
-    assert set(_spec.SNAKE_OPTIONS) >= {"encapsulation_mode", "ipip_mode", "vxlan_mode", "cross_subnet",
+    assert set(net_spec.SNAKE_OPTIONS) >= {"encapsulation_mode", "ipip_mode", "vxlan_mode", "cross_subnet",
                                         "aws_src_dst_check", "mtu", "typha_replicas", "bpf_enabled",
                                         "bpf_external_service_mode", "bpf_log_level",
                                         "bpf_kube_proxy_iptables_cleanup_enabled", "wireguard_enabled",
@@ -304,7 +310,7 @@ def test_no_effect_warnings():
 ])
 def test_scale_warnings(spec, ctx, nodes, mesh, want):
     eff = build(spec, {}, ctx).effective
-    assert len(_spec.scale_warnings(eff, ctx, nodes, mesh)) == want
+    assert len(net_settings.scale_warnings(eff, ctx, nodes, mesh)) == want
 
 
 # ------------------------------------------------------------------------------- derived settings
@@ -313,13 +319,13 @@ def test_scale_warnings(spec, ctx, nodes, mesh, want):
 def test_felix_spec_spellings_and_mtu():
     e = build({"chainInsertMode": "append", "logSeverityScreen": "WARNING", "nftablesMode": "Enabled"}, {},
               Context(ip_family="dual")).effective
-    tunnels = _spec._mtu.tunnel_mtus(9001)
-    f = _spec.felix_spec(e, Context(ip_family="dual"), tunnels)
+    tunnels = _mtu.tunnel_mtus(9001)
+    f = net_settings.felix_spec(e, Context(ip_family="dual"), tunnels)
     assert f["chainInsertMode"] == "Append" and f["logSeverityScreen"] == "Warning"
     assert f["nftablesMode"] == "Enabled" and f["wireguardEnabledV6"] is False
     assert (f["ipipMTU"], f["vxlanMTU"], f["vxlanMTUV6"], f["wireguardMTU"], f["wireguardMTUV6"]) == \
         (8981, 8951, 8931, 8941, 8921)
-    f = _spec.felix_spec(build({}, {}, V4).effective, V4, _spec._mtu.tunnel_mtus())
+    f = net_settings.felix_spec(build({}, {}, V4).effective, V4, _mtu.tunnel_mtus())
     assert "ipipMTU" not in f and "wireguardEnabledV6" not in f and "nftablesMode" not in f
 
 
@@ -332,7 +338,7 @@ def test_felix_spec_spellings_and_mtu():
 def test_node_settings_probes(family, spec, backend, live):
     ctx = Context(ip_family=family)
     r = build(spec, {}, ctx)
-    ns = _spec.node_settings(r.effective, ctx, r.backend, [], {"veth": 0})
+    ns = net_settings.node_settings(r.effective, ctx, r.backend, [], {"veth": 0})
     assert ns["env"]["CALICO_NETWORKING_BACKEND"] == backend
     assert ns["probes"]["liveness"] == live
     assert ns["probes"]["readiness"] == [x.replace("live", "ready") for x in live]
@@ -341,9 +347,9 @@ def test_node_settings_probes(family, spec, backend, live):
 def test_node_settings_env():
     ctx = Context(ip_family="dual")
     r = build({"encapsulationMode": "vxlan", "typhaReplicas": 2, "allowIPForwarding": True}, {}, ctx)
-    pools, errs = _spec.pools_from_options(None, "100.96.0.0/11", "fd00:10::/64", None, None, ctx)
+    pools, errs = net_pools.pools_from_options(None, "100.96.0.0/11", "fd00:10::/64", None, None, ctx)
     assert not errs
-    ns = _spec.node_settings(r.effective, ctx, r.backend, pools, {"veth": 8951})
+    ns = net_settings.node_settings(r.effective, ctx, r.backend, pools, {"veth": 8951})
     assert ns["env"] == {
         "CALICO_NETWORKING_BACKEND": "vxlan", "IP": "autodetect", "IP6": "autodetect",
         "IP_AUTODETECTION_METHOD": "first-found", "IP6_AUTODETECTION_METHOD": "first-found",
@@ -361,7 +367,7 @@ def test_node_settings_env():
     ({"encapsulationMode": "vxlan", "vxlanMode": "Always"}, {"ipipMode": "Never", "vxlanMode": "Always"}),
 ])
 def test_ipv6_pool_modes(spec, v6):
-    assert _spec.pool_modes(build(spec, {}, Context(ip_family="dual")).effective, 6) == v6
+    assert net_settings.pool_modes(build(spec, {}, Context(ip_family="dual")).effective, 6) == v6
 
 
 @pytest.mark.parametrize("pools,v4,v6,family,errors", [
@@ -383,12 +389,12 @@ def test_ipv6_pool_modes(spec, v6):
 def test_pools_from_options(pools, v4, v6, family, errors):
     items = [dict({"block_size": None, "nat_outgoing": None, "node_selector": None, "disabled": None}, **p)
              for p in pools] if pools else pools
-    _pools, errs = _spec.pools_from_options(items, v4, v6, None, None, Context(ip_family=family))
+    _pools, errs = net_pools.pools_from_options(items, v4, v6, None, None, Context(ip_family=family))
     assert [e.split(": ")[0] + ": " + e.split(": ")[1] for e in errs] == errors
 
 
 def test_pool_defaults():
-    pools, _errs = _spec.pools_from_options(None, "198.18.0.0/16", "fd00::/64", None, None, Context(ip_family="dual"))
+    pools, _errs = net_pools.pools_from_options(None, "198.18.0.0/16", "fd00::/64", None, None, Context(ip_family="dual"))
     assert [(p.name, p.version, p.cidr, p.nat_outgoing) for p in pools] == [
         ("default-ipv4-ippool", 4, "198.18.0.0/16", True), ("default-ipv6-ippool", 6, "fd00::/64", False)]
 
@@ -405,7 +411,7 @@ NONE = {"ipipMode": "Never", "vxlanMode": "Never"}
     ([IPIP, NONE], "ipip"), ([{}], "none"),
 ])
 def test_classify(specs, want):
-    assert _spec.classify(specs) == want
+    assert net_migration.classify(specs) == want
 
 
 @pytest.mark.parametrize("target,cls,felix,want", [
@@ -426,26 +432,32 @@ def test_classify(specs, want):
     ("none", "none", None, (None, None)),
 ])
 def test_derive_stage(target, cls, felix, want):
-    assert _spec.derive_stage(target, cls, felix) == want
+    assert net_migration.derive_stage(target, cls, felix) == want
 
 
 def test_nodes_missing_tunnel():
     nodes = [{"metadata": {"name": "a"}, "spec": {"ipv4VXLANTunnelAddr": "10.0.0.1", "ipv6VXLANTunnelAddr": "fd00::1"}},
              {"metadata": {"name": "b"}, "spec": {"ipv4VXLANTunnelAddr": "10.0.0.2"}},
              {"metadata": {"name": "c"}, "spec": {"bgp": {"ipv4IPIPTunnelAddr": "10.0.0.3"}}}]
-    assert _spec.nodes_missing_tunnel(nodes, "ipip->vxlan", True, False) == ["c"]
-    assert _spec.nodes_missing_tunnel(nodes, "ipip->vxlan", True, True) == ["b", "c"]
-    assert _spec.nodes_missing_tunnel(nodes, "vxlan->ipip", True, False) == ["a", "b"]
+    assert net_migration.nodes_missing_tunnel(nodes, "ipip->vxlan", True, False) == ["c"]
+    assert net_migration.nodes_missing_tunnel(nodes, "ipip->vxlan", True, True) == ["b", "c"]
+    assert net_migration.nodes_missing_tunnel(nodes, "vxlan->ipip", True, False) == ["a", "b"]
 
 
 def test_validate_only_result():
     ctx = Context(ip_family="ipv4", cloud="aws", node_count=80)
     r = build({"wireguardEnabled": True}, {}, ctx)
-    out = _spec.validate_only(r, ctx, [], 9001, None, [])
+    out = net_apply.validate_only(r, ctx, [], 9001, None, [])
     assert out["valid"] and out["errors"] == [] and out["backend"] == "bird"
     assert out["mtu"] == {"ipip": 8981, "vxlan": 8951, "vxlan_v6": 8931, "wireguard": 8941, "wireguard_v6": 8921,
                           "veth": 8941}
     assert any("full BGP mesh" in w for w in out["warnings"])
     bad = build({"encapsulationMode": "vxlan", "ipipMode": "Always"}, {}, ctx)
-    out = _spec.validate_only(bad, ctx, [], None, None, [])
+    out = net_apply.validate_only(bad, ctx, [], None, None, [])
     assert not out["valid"] and out["errors"] and out["mtu"]["veth"] == 0
+
+
+def test_validate_only_runs_the_checks_of_a_real_run():
+    """as_number 0 fails a real run (before connecting), so validate_only must call it invalid."""
+    out = net_apply.validate_only(build({}, {}, V4), V4, [], None, None, [], as_number=0)
+    assert not out["valid"] and any(e.startswith("as_number: Invalid value: 0") for e in out["errors"])

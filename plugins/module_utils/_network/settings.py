@@ -1,0 +1,135 @@
+# Copyright: netops.calico contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the effective spec means for the datastore and the hosts: pool modes, FelixConfiguration
+fields, the encapsulations Felix counts for the pod MTU, calico-node's settings, scale warnings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible_collections.netops.calico.plugins.module_utils._network.pools import PoolWant
+from ansible_collections.netops.calico.plugins.module_utils._network.spec import BACKENDS, SCALE_LIMIT, Context
+from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu
+
+
+def scale_warnings(eff: dict[str, Any], ctx: Context, node_count: int | None, mesh: bool,
+                   route_reflectors: int = 0) -> list[str]:
+    """Beyond kOps: the two usual reasons a growing cluster falls over."""
+    out = []
+    if not node_count or node_count <= SCALE_LIMIT:
+        return out
+    if BACKENDS.get(eff.get("encapsulationMode")) == "bird" and mesh:
+        sessions = node_count * (node_count - 1) // 2
+        rr = (f" ({route_reflectors} route reflector(s) exist but the mesh is still on)" if route_reflectors
+              else " without route reflectors")
+        out.append(f"{node_count} nodes run a full BGP mesh ({sessions} sessions){rr}: above {SCALE_LIMIT} nodes "
+                   "use route reflectors and set bgp_mesh: false")
+    if ctx.datastore_type == "kubernetes" and not eff.get("typhaReplicas"):
+        out.append(f"{node_count} nodes run without Typha on the Kubernetes datastore: every Felix watches the "
+                   f"API server; above {SCALE_LIMIT} nodes set typhaReplicas (about one per 100 nodes, at least 3)")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. what the spec means for the datastore and the hosts
+
+
+def pool_modes(eff: dict[str, Any], version: int) -> dict[str, str]:
+    """A pool's modes for the effective spec. IPv4: the template functions. IPv6: IPIP is
+    impossible; with the vxlan backend the pool follows vxlanMode (kOps would leave it Never when
+    vxlanMode is unset, which only dual-stack can reach and which leaves IPv6 pod routes
+    undistributed without BGP)."""
+    if version == 4:
+        return {"ipipMode": eff["ipipMode"], "vxlanMode": eff["vxlanMode"]}
+    return {"ipipMode": "Never", "vxlanMode": eff["vxlanMode"] if eff["encapsulationMode"] == "vxlan" else "Never"}
+
+
+def steady_flags(eff: dict[str, Any]) -> dict[str, bool]:
+    encap = eff["encapsulationMode"]
+    return {"ipipEnabled": encap == "ipip", "vxlanEnabled": encap == "vxlan"}
+
+
+def felix_spec(eff: dict[str, Any], ctx: Context, tunnels: dict[str, int | None]) -> dict[str, Any]:
+    """FelixConfiguration ``default`` fields this module owns (flags for ipip/vxlan are added by
+    the migration logic). Values in the spellings Felix's Go code writes."""
+    out: dict[str, Any] = {
+        "wireguardEnabled": eff["wireguardEnabled"],
+        "bpfEnabled": eff["bpfEnabled"],
+        "bpfExternalServiceMode": eff["bpfExternalServiceMode"],
+        "bpfLogLevel": eff["bpfLogLevel"],
+        "bpfKubeProxyIptablesCleanupEnabled": eff["bpfKubeProxyIptablesCleanupEnabled"],
+        "awsSrcDstCheck": eff["awsSrcDstCheck"],
+        "chainInsertMode": eff["chainInsertMode"].capitalize(),
+        "iptablesBackend": eff["iptablesBackend"],
+        "logSeverityScreen": eff["logSeverityScreen"].capitalize(),
+        "prometheusMetricsEnabled": eff["prometheusMetricsEnabled"],
+        "prometheusMetricsPort": eff["prometheusMetricsPort"],
+        "prometheusGoMetricsEnabled": eff["prometheusGoMetricsEnabled"],
+        "prometheusProcessMetricsEnabled": eff["prometheusProcessMetricsEnabled"],
+    }
+    if ctx.ip_family == "dual":
+        out["wireguardEnabledV6"] = eff["wireguardEnabled"]
+    if eff.get("nftablesMode"):
+        out["nftablesMode"] = eff["nftablesMode"]
+    out.update(_mtu.felix_mtu_fields(tunnels))
+    return out
+
+
+def enabled_encapsulations(felix: dict[str, Any], pools_v6_vxlan: bool, eff: dict[str, Any],
+                           ctx: Context) -> list[str]:
+    """What Felix counts in determinePodMTU, from the FelixConfiguration flags and the pools."""
+    out = []
+    if felix.get("ipipEnabled"):
+        out.append("ipip")
+    if felix.get("vxlanEnabled"):
+        out.append("vxlan")
+    if pools_v6_vxlan:
+        out.append("vxlan_v6")
+    if eff["wireguardEnabled"] and ctx.has_ipv4:
+        out.append("wireguard")
+    if eff["wireguardEnabled"] and ctx.ip_family == "dual":
+        out.append("wireguard_v6")
+    return out
+
+
+def node_settings(eff: dict[str, Any], ctx: Context, backend: str, pools: list[PoolWant],
+                  mtu: dict[str, int | None]) -> dict[str, Any]:
+    """What calico-node on every host needs (calico_node consumes this)."""
+    v4, v6 = pool_modes(eff, 4), pool_modes(eff, 6)
+    env = {
+        "CALICO_NETWORKING_BACKEND": backend,
+        "IP": "autodetect" if ctx.has_ipv4 else "none",
+        "IP6": "autodetect" if ctx.has_ipv6 else "none",
+        "IP_AUTODETECTION_METHOD": eff["ipv4AutoDetectionMethod"],
+        "IP6_AUTODETECTION_METHOD": eff["ipv6AutoDetectionMethod"],
+        "CALICO_IPV4POOL_IPIP": v4["ipipMode"],
+        "CALICO_IPV4POOL_VXLAN": v4["vxlanMode"],
+        "CALICO_IPV6POOL_VXLAN": v6["vxlanMode"],
+        "FELIX_IPV6SUPPORT": "true" if ctx.has_ipv6 else "false",
+    }
+    for p in pools:
+        key = f"CALICO_IPV{p.version}POOL_CIDR"
+        if p.cidr and key not in env:
+            env[key] = p.cidr
+    if ctx.ipv6_only:
+        env["CALICO_ROUTER_ID"] = "hash"          # no IPv4 address to take a BGP router id from
+    if eff["typhaReplicas"]:
+        env["FELIX_TYPHAK8SSERVICENAME"] = "calico-typha"
+    live, ready = ["-felix-live"], ["-felix-ready"]
+    if backend == "bird":                          # tmpl:7420-7442: BIRD checks only with BIRD
+        if ctx.has_ipv4:
+            live.append("-bird-live")
+            ready.append("-bird-ready")
+        if ctx.has_ipv6:
+            live.append("-bird6-live")
+            ready.append("-bird6-ready")
+    return {
+        "backend": backend,
+        "env": env,
+        "probes": {"liveness": live, "readiness": ready},
+        "cni": {"mtu": mtu.get("veth") or 0, "allow_ip_forwarding": eff["allowIPForwarding"]},
+        "typha": {"replicas": eff["typhaReplicas"],
+                  "service_name": "calico-typha" if eff["typhaReplicas"] else "none",
+                  "prometheus_metrics_enabled": eff["typhaPrometheusMetricsEnabled"],
+                  "prometheus_metrics_port": eff["typhaPrometheusMetricsPort"]},
+    }

@@ -1,0 +1,104 @@
+# Copyright: netops.calico contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host's Calico Node resource (spec.bgp and labels merged in) and its FelixConfiguration node.<name>."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
+from ansible_collections.netops.calico.plugins.module_utils._datastore import model
+from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import ensure_resource
+from ansible_collections.netops.calico.plugins.module_utils._node.options import (
+    NodeError,
+    felix_spec,
+)
+from ansible_collections.netops.calico.plugins.module_utils._node.addresses import (
+    desired_bgp,
+)
+
+
+def merge_node(current: dict | None, name: str, bgp: dict[str, Any],
+               labels: dict[str, str | None] | None) -> tuple[dict, bool]:
+    """The Node after merging ``bgp`` into spec.bgp and ``labels`` into metadata.labels (None
+    removes); every other field (tunnel addresses, wireguard, interfaces, orchRefs, status) is
+    kept. Returns (resource, changed)."""
+    if current is None:
+        spec_bgp = {k: v for k, v in bgp.items() if v is not None}
+        spec = {"bgp": spec_bgp} if spec_bgp else {}
+        new_labels = {k: v for k, v in (labels or {}).items() if v is not None}
+        return model.new_resource("Node", name, spec, labels=new_labels or None), True
+    new = copy.deepcopy(current)
+    spec = new.setdefault("spec", {}) or {}
+    new["spec"] = spec
+    spec_bgp = dict(spec.get("bgp") or {})
+    for k, v in bgp.items():
+        if v is None:
+            spec_bgp.pop(k, None)
+        else:
+            spec_bgp[k] = v
+    if spec_bgp:
+        spec["bgp"] = spec_bgp
+    else:
+        spec.pop("bgp", None)
+    meta = new.setdefault("metadata", {})
+    cur_labels = dict(meta.get("labels") or {})
+    new_labels = dict(cur_labels)
+    for k, v in (labels or {}).items():
+        if v is None:
+            new_labels.pop(k, None)
+        else:
+            new_labels[k] = v
+    if new_labels:
+        meta["labels"] = new_labels
+    else:
+        meta.pop("labels", None)
+    changed = spec_bgp != dict((current.get("spec") or {}).get("bgp") or {}) or new_labels != cur_labels
+    if not changed:
+        return current, False
+    rev = (current.get("metadata") or {}).get("resourceVersion")
+    out = model.normalise_resource(new)
+    return (model.with_revision(out, rev) if rev else out), True
+
+
+def node_view(resource: dict | None) -> dict:
+    if not resource:
+        return {}
+    meta = resource.get("metadata") or {}
+    out: dict[str, Any] = {"name": meta.get("name")}
+    if meta.get("labels"):
+        out["labels"] = meta["labels"]
+    out["spec"] = resource.get("spec") or {}
+    return out
+
+
+def ensure_node_resource(ds, p: dict, name: str, addrs: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+    """The Node resource (merge) and, when felix_overrides is given, FelixConfiguration node.<name>."""
+    result: dict[str, Any] = {"changed": False, "diffs": []}
+    current = ds.get("Node", name)
+    if current is None and getattr(ds, "datastore_type", "etcdv3") == "kubernetes":
+        raise NodeError(f"The Kubernetes Node {name!r} does not exist, so Calico has no Node to configure. Join the "
+                        "host to the cluster first (kubeadm join), or check name (it must be the Kubernetes node name).")
+    new, changed = merge_node(current, name, desired_bgp(p, addrs), p.get("labels"))
+    if changed:
+        result["changed"] = True
+        result["diffs"].append({"before_header": f"Node {name}", "after_header": f"Node {name}",
+                                "before": node_view(current), "after": node_view(new)})
+        if not check_mode:
+            new = ds.create(new) if current is None else ds.update(new)
+    result["node"] = new
+    result["felix_configuration"] = None
+    if p.get("felix_overrides"):
+        spec, errors = felix_spec(p["felix_overrides"])
+        if errors:
+            raise NodeError("; ".join(errors))
+        res = ensure_resource(ds, "FelixConfiguration", f"node.{name}", "present", spec, check_mode,
+                              defaults=_fields.default_felixconfiguration_spec)
+        if res["changed"]:
+            result["changed"] = True
+            d = dict(res["diff"])
+            d["before_header"] = d["after_header"] = f"FelixConfiguration node.{name}"
+            result["diffs"].append(d)
+        result["felix_configuration"] = res["resource"]
+    return result
