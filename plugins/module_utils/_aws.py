@@ -25,6 +25,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.netops.calico.plugins.module_utils._batching import chunks
+
 try:
     import boto3
     from botocore.config import Config
@@ -190,11 +192,6 @@ def diff(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
         after[r["instance_id"]] = {"network_interface_id": r["network_interface_id"],
                                    "source_dest_check": r["source_dest_check"]}
     return {"before": before, "after": after}
-
-
-def chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 # ---------------------------------------------------------------- retries

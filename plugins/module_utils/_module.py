@@ -1,7 +1,9 @@
 # Copyright: netops.calico contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every datastore module does around its own logic: argument spec with the shared
-connection options, dependency checks, connecting, and turning client errors into fail_json."""
+"""The one module runner: argument spec with the shared connection options, the datastore_type
+check and dependency checks before connecting, connecting (a ``DryRun`` of the datastore in check
+mode, so modules never branch on check mode for datastore writes), and client errors turned into
+fail_json."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any, Callable
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect, datastore_argspec
+from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, ValidationError
 
 
@@ -29,12 +32,24 @@ def _check_libs(module: AnsibleModule) -> None:
             module.fail_json(msg=missing_required_lib("kubernetes"), exception=str(kdd.KUBERNETES_IMPORT_ERROR))
 
 
-def run(module: AnsibleModule, body: Callable[[Any], dict[str, Any]]) -> None:
-    """Connect, call ``body(datastore)``, exit with its result; any client error fails the task
-    with its message (and, for validation, the list of errors)."""
-    _check_libs(module)
+def run(module: AnsibleModule, body: Callable[[Any], dict[str, Any]], use_datastore: bool = True,
+        refuse: dict[str, str] | None = None) -> None:
+    """Call ``body(datastore)`` and exit with its result; any client error fails the task with
+    its message (and, for validation, the list of errors).
+
+    ``use_datastore`` False: ``body(None)`` (a host module run without its datastore part).
+    ``refuse`` maps a datastore_type this module does not work on to the sentence saying so;
+    checked before connecting."""
+    dtype = module.params.get("datastore_type")
+    if refuse and dtype in refuse:
+        module.fail_json(msg=refuse[dtype])
+    ds = None
     try:
-        ds = connect(module.params, log=module.debug)
+        if use_datastore:
+            _check_libs(module)
+            ds = connect(module.params, log=module.debug)
+            if module.check_mode:
+                ds = DryRun(ds)
         result = body(ds)
     except ValidationError as exc:
         module.fail_json(msg=f"Invalid input, nothing was written: {exc}", errors=exc.errors)

@@ -295,9 +295,9 @@ writes:
   type: int
 """
 
+from ansible_collections.netops.calico.plugins.module_utils._decommission import liveness
 from ansible_collections.netops.calico.plugins.module_utils._decommission import purge as _decommission
 from ansible_collections.netops.calico.plugins.module_utils._aws import aws_argspec
-from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
 
 
@@ -307,12 +307,12 @@ def main() -> None:
     module = datastore_module({
         "nodes": {"type": "list", "elements": "str", "default": []},
         "keep": {"type": "list", "elements": "str"},
-        "liveness": {"type": "list", "elements": "str", "choices": list(_decommission.LIVENESS_SOURCES),
+        "liveness": {"type": "list", "elements": "str", "choices": list(liveness.LIVENESS_SOURCES),
                      "default": []},
         "kubernetes_kubeconfig": {"type": "path"},
         "kubernetes_context": {"type": "str"},
         "aws": {"type": "dict", "options": aws_options},
-        "felix_max_age": {"type": "int", "default": _decommission.DEFAULT_FELIX_MAX_AGE},
+        "felix_max_age": {"type": "int", "default": liveness.DEFAULT_FELIX_MAX_AGE},
         "max_fraction": {"type": "float", "default": 0.2},
         "force": {"type": "bool", "default": False},
         "serial": {"type": "int", "default": 0},
@@ -320,21 +320,16 @@ def main() -> None:
     p = module.params
 
     def body(ds):
-        if p["datastore_type"] != "etcdv3":
-            raise DatastoreError("calico_decommission works on the etcdv3 datastore only.",
-                                 "With the Kubernetes datastore, delete the Kubernetes node; "
-                                 "calico-kube-controllers releases its IPAM.")
         opts = _decommission.Options(
             nodes=p["nodes"], keep=p["keep"], liveness=p["liveness"], felix_max_age=p["felix_max_age"],
-            max_fraction=p["max_fraction"], force=p["force"], serial=p["serial"], check_mode=module.check_mode,
-            log=module.debug)
+            max_fraction=p["max_fraction"], force=p["force"], serial=p["serial"], log=module.debug)
         if "kubernetes" in p["liveness"]:
-            opts.k8s_lister = _decommission.kubernetes_lister(p["kubernetes_kubeconfig"], p["kubernetes_context"],
-                                                              p["datastore_timeout"])
+            opts.k8s_lister = liveness.kubernetes_lister(p["kubernetes_kubeconfig"], p["kubernetes_context"],
+                                                         p["datastore_timeout"])
         if "aws" in p["liveness"]:
-            opts.aws_lister = _decommission.aws_lister(p["aws"] or {}, log=module.debug)
+            opts.aws_lister = liveness.aws_lister(p["aws"] or {}, log=module.debug)
         try:
-            result = _decommission.decommission(ds.kv, opts)
+            result = _decommission.decommission(ds, opts)
         except _decommission.DecommissionRefused as exc:
             module.fail_json(msg=str(exc), **exc.result)
         names = [n["name"] for n in result["nodes"]]
@@ -345,7 +340,9 @@ def main() -> None:
                              **result)
         return result
 
-    run(module, body)
+    run(module, body, refuse={"kubernetes": "calico_decommission works on the etcdv3 datastore only. With the "
+                                            "Kubernetes datastore, delete the Kubernetes node; "
+                                            "calico-kube-controllers releases its IPAM."})
 
 
 if __name__ == "__main__":

@@ -152,7 +152,7 @@ def main() -> None:
                 return ["cidr: required to create a pool"]
             return _ippool.validate_pool_spec(full_spec)
 
-        res = ensure_resource(ds, "IPPool", p["name"], p["state"], spec, module.check_mode,
+        res = ensure_resource(ds, "IPPool", p["name"], p["state"], spec,
                               labels=p["labels"], defaults=_ippool.default_pool_spec,
                               immutable=_ippool.IMMUTABLE, validate=validate)
         return {"changed": res["changed"], "diff": res["diff"], "ippool": res["resource"]}

@@ -452,7 +452,7 @@ def main() -> None:
                                acknowledge_dataplane_switch=p["acknowledge_dataplane_switch"])
 
     def body(ds):
-        result = _apply.apply(ds, sr, ctx, pools, opts, module.check_mode)
+        result = _apply.apply(ds, sr, ctx, pools, opts)
         for w in result.pop("warnings"):
             module.warn(w)
         return result

@@ -321,13 +321,13 @@ felix_configuration:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netops.calico.plugins.module_utils._node.calico_node import execute
 from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
-from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect, datastore_argspec
-from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError
+from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import datastore_argspec
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._module import run
 
 
 def main() -> None:
@@ -337,25 +337,19 @@ def main() -> None:
     if errors:
         module.fail_json(msg="Invalid options, nothing was done: " + "; ".join(errors), errors=errors)
     scope = p["scope"]
-    ds = None
-    if scope in ("all", "datastore"):
-        if p["datastore_type"] == "etcdv3":
-            from ansible_collections.netops.calico.plugins.module_utils._datastore import etcd
-            if not etcd.HAS_ETCD3GW:
-                module.fail_json(msg=missing_required_lib("etcd3gw"), exception=str(etcd.ETCD3GW_IMPORT_ERROR))
-        try:
-            ds = connect(p, log=module.debug)
-        except DatastoreError as exc:
-            module.fail_json(msg=str(exc))
     host = Host("/", runner=module.run_command, warn=module.warn) if scope in ("all", "host") else None
-    try:
-        res = execute(host, p, module.check_mode, module.warn, ds)
-    except node_options.NodeError as exc:
-        partial = dict(exc.details)
-        diffs = partial.pop("diffs", [])
-        module.fail_json(msg=str(exc), diff=diffs, **partial)
-    diffs = res.pop("diffs")
-    module.exit_json(diff=diffs, **res)
+
+    def body(ds):
+        try:
+            res = execute(host, p, module.check_mode, module.warn, ds)
+        except node_options.NodeError as exc:
+            partial = dict(exc.details)
+            diffs = partial.pop("diffs", [])
+            module.fail_json(msg=str(exc), diff=diffs, **partial)
+        res["diff"] = res.pop("diffs")
+        return res
+
+    run(module, body, use_datastore=scope in ("all", "datastore"))
 
 
 if __name__ == "__main__":

@@ -9,13 +9,19 @@ import pytest
 
 from calico_fixture import CalicoFixture, check_leaks, snapshot
 from conftest_moto import CREDS, aws_env, moto, moto_server  # noqa: F401  # pylint: disable=unused-import
-from ansible_collections.netops.calico.plugins.module_utils._decommission import purge as d
+from ansible_collections.netops.calico.plugins.module_utils._decommission.purge import Options, decommission
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreUnavailable
-from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdKV
+from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
+from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdBackend, EtcdKV
 
 LIVE = [f"live-{i}" for i in range(8)]
 DEAD = ["dead-0", "dead-1"]
+
+
+def _b64(text: str) -> str:
+    import base64
+    return base64.b64encode(text.encode()).decode()
 
 
 def build(kv, dead=tuple(DEAD), live=tuple(LIVE), **kw) -> CalicoFixture:
@@ -108,7 +114,7 @@ def test_keep_mode_finds_orphaned_affinities(etcd, run_module):
     # calico leaves an affinity behind when its block is gone: a node name with only that left
     cidr = f.pools[4].claim()
     orphan = model.affinity_key("ghost", cidr)
-    kv.call("/kv/put", {"key": d._b64(orphan), "value": d._b64('{"state":"confirmed","deleted":false}')})
+    kv.call("/kv/put", {"key": _b64(orphan), "value": _b64('{"state":"confirmed","deleted":false}')})
     res = run_module("calico_decommission", args(etcd, keep=LIVE + DEAD))
     assert res["changed"] and res["nodes"][0]["name"] == "ghost" and res["nodes"][0]["affinities"] == [cidr]
     assert kv.get(orphan) is None
@@ -204,7 +210,7 @@ def test_etcd_stopped_mid_purge_then_rerun(etcd, run_module):
         if n == 3:
             etcd.stop()
     with pytest.raises(DatastoreUnavailable) as err:
-        d.decommission(kv, d.Options(nodes=dead, max_fraction=0.5, serial=2, after_commit=stop_after))
+        decommission(EtcdBackend(kv), Options(nodes=dead, max_fraction=0.5, serial=2, after_commit=stop_after))
     assert "Run the task again" in str(err.value) and "consistent" in str(err.value)
 
     res = run_module("calico_decommission", args(etcd, nodes=dead, max_fraction=0.5))
@@ -228,7 +234,7 @@ def test_two_purges_at_once(etcd, run):
 
     def purge():
         try:
-            results.append(d.decommission(EtcdKV(etcd.endpoint), d.Options(nodes=dead, force=True, serial=2)))
+            results.append(decommission(EtcdBackend(EtcdKV(etcd.endpoint)), Options(nodes=dead, force=True, serial=2)))
         except Exception as exc:   # noqa: BLE001 - collected and asserted on
             errors.append(exc)
     threads = [threading.Thread(target=purge) for _x in range(2)]
@@ -250,13 +256,13 @@ def test_node_back_alive_between_plan_and_purge(etcd):
     def revive(names):
         if "dead-0" in names:        # Felix on dead-0 reports again
             for k, v in f.felix_report("dead-0", "fresh").items():
-                kv.call("/kv/put", {"key": d._b64(k), "value": d._b64(v)})
+                kv.call("/kv/put", {"key": _b64(k), "value": _b64(v)})
         if "dead-1" in names:        # dead-1 is put back in the inventory
             keep.add("dead-1")
         if "dead-2" in names:        # calico-node on dead-2 rewrites its Node at start-up
             item = kv.get(model.resource_key("Node", "dead-2"))
             kv.update(item.key, item.raw.decode(), item.revision)
-    res = d.decommission(kv, d.Options(keep=lambda: keep, liveness=["felix"], max_fraction=0.5, serial=1,
+    res = decommission(EtcdBackend(kv), Options(keep=lambda: keep, liveness=["felix"], max_fraction=0.5, serial=1,
                                        before_batch=revive))
     assert [n["name"] for n in res["nodes"]] == ["dead-3"]
     kept = {k["name"]: k["reasons"] for k in res["kept"]}
@@ -276,5 +282,5 @@ def test_felix_status_time_window(etcd):
     f.add_node("old", 0, felix_status="fresh", now=now - datetime.timedelta(seconds=400))
     f.add_node("new", 1, felix_status="fresh", now=now)
     f.write(kv)
-    res = d.decommission(kv, d.Options(liveness=["felix"], felix_max_age=300, force=True, check_mode=True))
+    res = decommission(DryRun(EtcdBackend(kv)), Options(liveness=["felix"], felix_max_age=300, force=True))
     assert [n["name"] for n in res["nodes"]] == ["old"]

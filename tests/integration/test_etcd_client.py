@@ -11,7 +11,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore import mo
 from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
     AlreadyExistsError, ConflictError, DatastoreTLSError, DatastoreUnavailable, NotFoundError)
-from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdKV
+from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdBackend, EtcdKV, Write
 
 from conftest import EtcdServer, free_port
 from tlsutil import make_pki
@@ -70,18 +70,13 @@ def test_paged_range_is_complete_and_consistent(etcd):
     kv = EtcdKV(etcd.endpoint)
     n = 2500
     for i in range(0, n, 100):
-        ops = [{"request_put": {"key": _b(model.block_key(f"198.19.{(j >> 2) & 255}.{(j & 3) * 64}/26") + f"x{j}"),
-                                "value": _b("{}")}} for j in range(i, i + 100)]
-        assert kv.txn([], ops)
+        writes = [Write(model.block_key(f"198.19.{(j >> 2) & 255}.{(j & 3) * 64}/26") + f"x{j}", 0, b"{}")
+                  for j in range(i, i + 100)]
+        assert EtcdBackend(kv).commit(writes).ok
     pages = list(kv.range_pages("/calico/ipam/v2/assignment/", page_size=1000))
     assert [len(p) for p in pages] == [1000, 1000, 500]
     keys = [i.key for i in kv.range("/calico/ipam/v2/assignment/")]
     assert len(keys) == n == len(set(keys))
-
-
-def _b(s):
-    import base64
-    return base64.b64encode(s.encode()).decode()
 
 
 def test_failover_to_second_endpoint(etcd):
@@ -102,16 +97,27 @@ def test_all_endpoints_down_bounded_and_clear():
 
 
 def test_lost_answer_resolved_by_read_back(etcd, monkeypatch):
+    """Through the real transport: etcd applies the create, the answer is lost (the connection
+    fails after the request went out), call() resends it, the resent compare fails because the
+    key now exists, and the read-back finds exactly what we wrote."""
+    from etcd3gw import exceptions as etcd_exc
     kv = EtcdKV(etcd.endpoint)
-    real = kv._txn
+    kv.BACKOFF = 0.01
+    client = kv._client(0)
+    real = client.post
+    lost = []
 
-    def applied_then_lost(compare, success):
-        real(compare, success)
-        raise DatastoreUnavailable("connection reset after the write")
+    def post(url, *args, **kwargs):
+        resp = real(url, *args, **kwargs)
+        if url.endswith("/kv/txn") and not lost:
+            lost.append(url)
+            raise etcd_exc.ConnectionFailedError("connection reset after the write")
+        return resp
 
-    monkeypatch.setattr(kv, "_txn", applied_then_lost)
+    monkeypatch.setattr(client, "post", post)
     item = kv.create("/calico/resources/v3/projectcalico.org/ippools/p", '{"a":1}')
     assert item.raw == b'{"a":1}'
+    assert lost, "the answer to the first transaction was not lost: the test did not reach the transport"
 
 
 @pytest.fixture(scope="module")

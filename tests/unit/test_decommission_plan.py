@@ -8,10 +8,14 @@ import datetime
 import pytest
 import yaml
 
-from ansible_collections.netops.calico.plugins.module_utils._decommission import purge as d
+from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
+from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import TXN_MAX_OPS, EtcdBackend, Item
+from ansible_collections.netops.calico.plugins.module_utils._decommission import liveness
+from ansible_collections.netops.calico.plugins.module_utils._decommission import plan
+from ansible_collections.netops.calico.plugins.module_utils._decommission import steps
 
 NOW = datetime.datetime(2025, 5, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
-V = d.Verdict
+V = liveness.Verdict
 
 
 @pytest.mark.parametrize("explicit,verdicts,force,dead,kept,refused", [
@@ -26,20 +30,20 @@ V = d.Verdict
     ([], {"aws": {"a": V(True, "running")}}, False, [], [], []),                     # alive, not a candidate
 ])
 def test_select(explicit, verdicts, force, dead, kept, refused):
-    sel = d.select(["a", "b"], explicit, verdicts, force)
+    sel = liveness.select(["a", "b"], explicit, verdicts, force)
     assert sorted(sel.dead) == dead and sorted(sel.kept) == kept and sel.refused == refused
 
 
 def test_select_reasons():
-    sel = d.select(["a"], ["a"], {"felix": {"a": V(False, "expired")}})
+    sel = liveness.select(["a"], ["a"], {"felix": {"a": V(False, "expired")}})
     assert sel.dead == {"a": ["listed in nodes", "felix: expired"]}
-    sel = d.select(["a"], ["a"], {"felix": {"a": V(True, "Felix reported 3s ago")}})
+    sel = liveness.select(["a"], ["a"], {"felix": {"a": V(True, "Felix reported 3s ago")}})
     assert sel.kept == {"a": ["felix: Felix reported 3s ago"]}
 
 
 def _entry(key, value):
     import json
-    return d.Entry(key, json.dumps(value).encode(), 5)
+    return Item(key, json.dumps(value).encode(), "5")
 
 
 def test_felix_verdicts():
@@ -51,8 +55,8 @@ def test_felix_verdicts():
         _entry(base + "gone/last_reported_status", {"time": "2025-05-01T09:00:00Z"}),
         _entry(base + "gone/workload/k8s/default.p/endpoint/eth0", {}),
     ]
-    reports, keys = d.felix_reports(entries)
-    out = d.felix_verdicts(["fresh", "stale", "gone", "silent"], reports, NOW, 300)
+    reports, keys = liveness.felix_reports(entries)
+    out = liveness.felix_verdicts(["fresh", "stale", "gone", "silent"], reports, NOW, 300)
     assert out["fresh"] == V(True, "Felix reported 30s ago")
     assert not out["stale"].alive and "7200s old" in out["stale"].reason
     assert not out["gone"].alive and "expired" in out["gone"].reason
@@ -67,7 +71,7 @@ def test_kubernetes_verdicts_with_a_fake_lister():
 
     def lister():            # what kubernetes_lister returns
         return {"a.k8s"}
-    out = d.kubernetes_verdicts(["a", "b", "c", "d"], nodes, lister())
+    out = liveness.kubernetes_verdicts(["a", "b", "c", "d"], nodes, lister())
     assert out == {"a": V(True, "Kubernetes node a.k8s exists"), "b": V(False, "Kubernetes node b no longer exists")}
 
 
@@ -80,7 +84,7 @@ def test_aws_verdicts():
          "NetworkInterfaces": [{"PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.3"}]}]},
     ]
     nodes = {"by-ip": {"spec": {"bgp": {"ipv4Address": "10.0.0.3/24"}}}}
-    out = d.aws_verdicts(["ip-10-0-0-1", "ip-10-0-0-2.eu-west-1.compute.internal", "i-1", "by-ip", "nowhere"],
+    out = liveness.aws_verdicts(["ip-10-0-0-1", "ip-10-0-0-2.eu-west-1.compute.internal", "i-1", "by-ip", "nowhere"],
                          nodes, instances)
     assert out["ip-10-0-0-1"].alive and out["i-1"].alive and out["by-ip"].alive
     assert out["ip-10-0-0-2.eu-west-1.compute.internal"] == V(False, "EC2 instance i-2 is terminated")
@@ -94,8 +98,8 @@ def test_aws_verdicts():
     ("a", "a-k8s-p-eth0", True),
 ])
 def test_wep_prefix(node, wep, match):
-    wanted = {d.wep_name_prefix(node): node}
-    assert bool(list(d._prefixes_of(wep, wanted))) is match
+    wanted = {plan.wep_name_prefix(node): node}
+    assert bool(list(plan._prefixes_of(wep, wanted))) is match
 
 
 # -- the transaction packer against an in-memory etcd ------------------------------------------
@@ -118,7 +122,7 @@ class FakeKV:
         writes = [op for op in payload["success"] if "request_range" not in op]
         if writes:
             self.txns += 1
-            assert len(payload["compare"]) <= d.TXN_MAX_OPS and len(writes) <= d.TXN_MAX_OPS
+            assert len(payload["compare"]) <= TXN_MAX_OPS and len(writes) <= TXN_MAX_OPS
             keys = [next(iter(op.values()))["key"] for op in writes]
             assert len(keys) == len(set(keys)), "duplicate key in txn"
             if self.meddle:
@@ -146,16 +150,16 @@ class FakeKV:
 
 
 def _view(kv):
-    view = d.View()
-    for k, e in d.read_keys(kv, list(kv.data)).items():
+    view = plan.View()
+    for k, e in EtcdBackend(kv).read_keys(list(kv.data)).items():
         view.add(e, k)
     return view
 
 
 def test_executor_packs_units_into_few_transactions():
     kv = FakeKV({f"/k/{i}": "x" for i in range(300)})
-    ex = d.Executor(kv, _view(kv), dry_run=False, log=print)
-    ex.run([d._delete_unit("n", f"/k/{i}", "keys") for i in range(300)])
+    ex = steps.Executor(EtcdBackend(kv), _view(kv), log=print)
+    ex.run([steps._delete_unit("n", f"/k/{i}", "keys") for i in range(300)])
     assert kv.data == {} and kv.txns == 3 and ex.writes == 300
     assert len(ex.report["n"]["keys"]) == 300
 
@@ -169,8 +173,8 @@ def test_executor_replans_after_a_concurrent_write():
         kv.rev += 1
         kv.data["/k/a"] = (b"1b", kv.rev)
     kv.meddle = meddle
-    ex = d.Executor(kv, view, dry_run=False, log=print)
-    ex.run([d._delete_unit("n", "/k/a", "keys"), d._delete_unit("n", "/k/b", "keys")])
+    ex = steps.Executor(EtcdBackend(kv), view, log=print)
+    ex.run([steps._delete_unit("n", "/k/a", "keys"), steps._delete_unit("n", "/k/b", "keys")])
     assert kv.data == {} and kv.txns == 3       # batch failed, then each unit alone
     assert not ex.failed
 
@@ -182,15 +186,15 @@ def test_executor_gives_up_after_bounded_retries():
         kv.rev += 1
         kv.data["/k/a"] = (b"again", kv.rev)
     kv.meddle = meddle
-    ex = d.Executor(kv, _view(kv), dry_run=False, log=print)
-    ex.run([d._delete_unit("n", "/k/a", "keys")])
-    assert "n" in ex.failed and kv.txns == 1 + d.RETRIES
+    ex = steps.Executor(EtcdBackend(kv), _view(kv), log=print)
+    ex.run([steps._delete_unit("n", "/k/a", "keys")])
+    assert "n" in ex.failed and kv.txns == 1 + steps.RETRIES
 
 
 def test_executor_dry_run_writes_nothing():
     kv = FakeKV({"/k/a": "1"})
-    ex = d.Executor(kv, _view(kv), dry_run=True, log=print)
-    ex.run([d._delete_unit("n", "/k/a", "keys")])
+    ex = steps.Executor(DryRun(EtcdBackend(kv)), _view(kv), log=print)
+    ex.run([steps._delete_unit("n", "/k/a", "keys")])
     assert "/k/a" in kv.data and kv.txns == 0 and ex.writes == 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
 from ansible_collections.netops.calico.plugins.module_utils._node import calico_node as node_calico_node
 from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
@@ -28,7 +29,8 @@ def host(tmp_path):
 
 
 def run(host, ds, check=False, **kw):
-    return node_calico_node.execute(host, params(**kw), check, host.warnings.append, ds)
+    return node_calico_node.execute(host, params(**kw), check, host.warnings.append,
+                                    DryRun(ds) if check and ds is not None else ds)
 
 
 def test_check_mode_then_apply_then_idempotent(host):

@@ -17,9 +17,11 @@ from __future__ import annotations
 import base64
 import json
 import time
-from typing import Any, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
+from ansible_collections.netops.calico.plugins.module_utils._batching import chunks
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
     AlreadyExistsError,
@@ -41,6 +43,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module through 
     ETCD3GW_IMPORT_ERROR = exc
 
 PAGE_SIZE = 2000
+TXN_MAX_OPS = 128          # etcd's --max-txn-ops default (compares and operations each)
 
 
 def _b64(data: str | bytes) -> str:
@@ -85,6 +88,11 @@ class Item:
                 self._value = None
         return self._value
 
+    @property
+    def rev(self) -> int:
+        """The mod revision as an int, for guarded writes (``Write.rev``)."""
+        return int(self.revision)
+
     def __repr__(self) -> str:
         return f"Item({self.key!r}, rev={self.revision})"
 
@@ -93,6 +101,38 @@ class Item:
         """From one gateway range result entry (base64 key/value, mod_revision)."""
         return cls(_unb64(kv["key"]).decode("utf-8", errors="replace"), _unb64(kv.get("value")),
                    str(kv.get("mod_revision", "0")))
+
+
+@dataclass
+class Write:
+    """One key of a guarded multi-key transaction: written (``value``) or deleted (None) only if
+    its mod revision is still ``rev`` (0: the key must not exist)."""
+
+    key: str
+    rev: int
+    value: bytes | None
+
+
+@dataclass
+class Committed:
+    """The outcome of ``EtcdBackend.commit``: ``ok`` (every compare held and every write was
+    made, at store ``revision``), else ``current`` holds each key as it is now."""
+
+    ok: bool
+    revision: int
+    current: dict[str, Item | None]
+
+
+def _range_op(key: str, prefix: bool = False) -> dict:
+    op: dict[str, Any] = {"key": _b64(key)}
+    if prefix:
+        op["range_end"] = _b64(prefix_end(key))
+    return {"request_range": op}
+
+
+def _first(resp: dict) -> Item | None:
+    kvs = (resp.get("response_range") or {}).get("kvs") or []
+    return Item.from_kv(kvs[0]) if kvs else None
 
 
 def parse_endpoints(endpoints: str | list[str]) -> list[tuple[str, str, int]]:
@@ -144,6 +184,7 @@ class EtcdKV:
         self.log = log or (lambda msg: None)
         self._clients: dict[int, Any] = {}
         self._current = 0   # index of the endpoint that answered last
+        self.retried = False  # the last call() resent its request after a transient failure
 
     # -- transport ------------------------------------------------------------------------
     def _client(self, idx: int):
@@ -173,6 +214,7 @@ class EtcdKV:
         errors: list[str] = []
         n = len(self.endpoints)
         delay = self.BACKOFF
+        self.retried = False
         for attempt in range(self.RETRIES):
             for step in range(n):
                 idx = (self._current + step) % n
@@ -194,6 +236,7 @@ class EtcdKV:
                     if not transient:
                         raise DatastoreError(f"etcd endpoint {self._url(idx)} refused the request: {detail}") from None
                     errors.append(f"{self._url(idx)}: {detail}")
+                    self.retried = True
                     self.log(f"etcd {self._url(idx)} {path} failed (attempt {attempt + 1}/{self.RETRIES}): {detail}")
             if attempt + 1 < self.RETRIES:
                 time.sleep(delay)
@@ -288,19 +331,22 @@ class EtcdKV:
 
     def _guarded(self, key: str, compare: list[dict], ops: list[dict], expect: bytes | None) -> bool:
         try:
-            return self._txn(compare, ops)
-        except DatastoreUnavailable:
-            # The request may have been applied before the connection dropped: read back once
-            # (call() itself retries) and accept only the exact outcome we asked for.
-            if self._after_transient(key, expect):
-                self.log(f"etcd write to {key}: answer lost, read-back shows it applied")
+            if self._txn(compare, ops):
                 return True
-            raise
-
-    def txn(self, compare: list[dict], success: list[dict]) -> bool:
-        """A raw multi-key transaction (gateway JSON, keys already base64) for callers that need
-        several keys to change atomically."""
-        return self._txn(compare, success)
+            if not self.retried:
+                return False
+            lost = None
+        except DatastoreUnavailable as exc:
+            lost = exc
+        # An attempt may have been applied before its answer was lost (and a resent one then fails
+        # its compare, or none answered at all): read back once (call() itself retries) and
+        # accept only the exact outcome we asked for.
+        if self._after_transient(key, expect):
+            self.log(f"etcd write to {key}: answer lost, read-back shows it applied")
+            return True
+        if lost is not None:
+            raise lost
+        return False
 
 
 class EtcdBackend:
@@ -397,6 +443,46 @@ class EtcdBackend:
 
     def ipam_delete(self, kind_name: str, name: str, revision: str) -> None:
         self.kv.delete(model.ipam_key(kind_name, name), revision)
+
+    # many keys at once: prefix reads, read-only and guarded multi-key transactions -----------
+    def read_prefix(self, prefix: str, keys_only: bool = False) -> list[Item]:
+        """Every key under ``prefix`` at one store revision (paged range reads)."""
+        return [Item.from_kv(kv) for page in self.kv.range_pages(prefix, keys_only=keys_only) for kv in page]
+
+    def read_keys(self, keys: Iterable[str]) -> dict[str, Item | None]:
+        """Many exact keys, TXN_MAX_OPS per read-only transaction."""
+        out: dict[str, Item | None] = {}
+        for chunk in chunks(list(dict.fromkeys(keys)), TXN_MAX_OPS):
+            resp = self.kv.call("/kv/txn", {"compare": [], "success": [_range_op(k) for k in chunk], "failure": []})
+            for key, r in zip(chunk, resp.get("responses") or []):
+                out[key] = _first(r)
+        return out
+
+    def read_prefixes(self, prefixes: Iterable[str]) -> dict[str, list[Item]]:
+        """Many small prefixes, TXN_MAX_OPS per read-only transaction."""
+        out: dict[str, list[Item]] = {}
+        for chunk in chunks(list(dict.fromkeys(prefixes)), TXN_MAX_OPS):
+            resp = self.kv.call("/kv/txn", {"compare": [], "success": [_range_op(p, prefix=True) for p in chunk],
+                                            "failure": []})
+            for p, r in zip(chunk, resp.get("responses") or []):
+                out[p] = [Item.from_kv(i) for i in (r.get("response_range") or {}).get("kvs") or []]
+        return out
+
+    def commit(self, writes: list[Write]) -> Committed:
+        """One transaction over several keys, each write guarded by its key's mod revision (at most
+        TXN_MAX_OPS writes). When a compare fails nothing is written and the answer carries every
+        key as it is now (the transaction's failure branch reads them), so the caller can plan again."""
+        if len(writes) > TXN_MAX_OPS:
+            raise ValueError(f"{len(writes)} writes in one transaction; etcd allows {TXN_MAX_OPS}")
+        compare = [{"key": _b64(w.key), "result": "EQUAL", "target": "MOD", "mod_revision": w.rev} for w in writes]
+        success = [{"request_delete_range": {"key": _b64(w.key)}} if w.value is None
+                   else {"request_put": {"key": _b64(w.key), "value": _b64(w.value)}} for w in writes]
+        resp = self.kv.call("/kv/txn", {"compare": compare, "success": success,
+                                        "failure": [_range_op(w.key) for w in writes]})
+        revision = int((resp.get("header") or {}).get("revision", 0))
+        if resp.get("succeeded"):
+            return Committed(True, revision, {})
+        return Committed(False, revision, {w.key: _first(r) for w, r in zip(writes, resp.get("responses") or [])})
 
     # bulk reads for reports ----------------------------------------------------------------
     def snapshot(self, prefix: str = "/calico/") -> Iterator[tuple[str, bytes, str]]:

@@ -4,14 +4,13 @@
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._calico import ippool as _ippool
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
-from ansible_collections.netops.calico.plugins.module_utils._datastore import model
+from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, ValidationError
 from ansible_collections.netops.calico.plugins.module_utils._network.migration import (
     STAGES, classify, derive_stage, nodes_missing_tunnel, pool_encap,
@@ -28,32 +27,6 @@ from ansible_collections.netops.calico.plugins.module_utils._resource.ensure imp
 
 class Refused(DatastoreError):
     """A change this module will not make without an explicit option; nothing was written."""
-
-
-class _CheckModeStore:
-    """The datastore as it would be: reads fall through, writes stay in memory. Lets check mode
-    run every stage exactly as a real run would, skipping only the writes."""
-
-    def __init__(self, ds) -> None:
-        self.ds = ds
-        self.objs: dict[tuple[str, str], dict] = {}
-
-    def get(self, kind_name: str, name: str, namespace: str | None = None):
-        if (kind_name, name) in self.objs:
-            return copy.deepcopy(self.objs[(kind_name, name)])
-        return self.ds.get(kind_name, name, namespace)
-
-    def list(self, kind_name: str, namespace: str | None = None):
-        return self.ds.list(kind_name, namespace)
-
-    def create(self, resource: dict) -> dict:
-        out = model.with_revision(resource, "0")
-        self.objs[(resource["kind"], resource["metadata"]["name"])] = out
-        return copy.deepcopy(out)
-
-    def update(self, resource: dict) -> dict:
-        self.objs[(resource["kind"], resource["metadata"]["name"])] = copy.deepcopy(resource)
-        return copy.deepcopy(resource)
 
 
 @dataclass
@@ -110,12 +83,10 @@ def preflight_pools(pools: list[PoolWant], current: dict[str, dict | None]) -> l
     return errors
 
 
-def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOptions,
-          check_mode: bool) -> dict[str, Any]:
+def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOptions) -> dict[str, Any]:
     """Make the datastore match the spec, one safe stage at a time. Returns the module result."""
     eff = sr.effective
     target = eff["encapsulationMode"]
-    store = _CheckModeStore(ds) if check_mode else ds
     t = _Tracker()
     warnings = list(sr.warnings)
 
@@ -185,13 +156,13 @@ def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOp
     # 1. BGPConfiguration first, so BIRD has the right mesh before pools change
     if opts.bgp:
         t.add("BGPConfiguration/default",
-              ensure_resource(store, "BGPConfiguration", "default", "present", opts.bgp, False))
+              ensure_resource(ds, "BGPConfiguration", "default", "present", opts.bgp))
 
     # 2. FelixConfiguration: everything we own; during a migration both encapsulations on
     flags = {"ipipEnabled": True, "vxlanEnabled": True} if direction else steady_flags(eff)
     res = t.add("FelixConfiguration/default",
-                ensure_resource(store, "FelixConfiguration", "default", "present",
-                                {**felix_spec(eff, ctx, tunnels), **flags}, False,
+                ensure_resource(ds, "FelixConfiguration", "default", "present",
+                                {**felix_spec(eff, ctx, tunnels), **flags},
                                 defaults=_fields.default_felixconfiguration_spec))
     felix_state = _spec_of(res)
     if direction and stage == 1:
@@ -220,7 +191,7 @@ def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOp
             want.update(from_modes[p.version] or pool_modes(eff, p.version))
         before_encap = pool_encap(pool_state[p.name]) if pool_state[p.name] is not None else None
         res = t.add(f"IPPool/{p.name}",
-                    ensure_resource(store, "IPPool", p.name, "present", want, False,
+                    ensure_resource(ds, "IPPool", p.name, "present", want,
                                     defaults=_ippool.default_pool_spec, immutable=_ippool.IMMUTABLE,
                                     validate=_ippool.validate_pool_spec))
         pool_state[p.name] = _spec_of(res)
@@ -256,8 +227,8 @@ def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOp
                            "no longer exists must be decommissioned first)")
         if ok:
             res = t.add("FelixConfiguration/default",
-                        ensure_resource(store, "FelixConfiguration", "default", "present",
-                                        {**felix_spec(eff, ctx, tunnels), **steady_flags(eff)}, False,
+                        ensure_resource(ds, "FelixConfiguration", "default", "present",
+                                        {**felix_spec(eff, ctx, tunnels), **steady_flags(eff)},
                                         defaults=_fields.default_felixconfiguration_spec))
             felix_state = _spec_of(res)
             done_now.append(3)
@@ -273,7 +244,7 @@ def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOp
     warnings += _mtu.mtu_warnings(host_mtu, eff["mtu"] or None, enabled)
 
     migration = migration_report(start_direction, start_stage, direction, stage, done_now, waiting, missing,
-                                 target, check_mode)
+                                 target, isinstance(ds, DryRun))
     return {
         "changed": t.changed,
         "diff": {"before": t.before, "after": t.after},

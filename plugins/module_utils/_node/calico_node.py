@@ -67,7 +67,8 @@ def _merge(res: dict, part: dict) -> None:
 
 
 def execute(host: Host | None, p: dict, check_mode: bool, warn, ds=None) -> dict[str, Any]:
-    """The whole task. ``host`` is None for scope=datastore, ``ds`` None for scope=host.
+    """The whole task. ``host`` is None for scope=datastore, ``ds`` None for scope=host (in check
+    mode a ``DryRun`` of the datastore; ``check_mode`` is for the host side).
     Order: host prerequisites and configuration files, then the datastore, then the service (so
     calico-node starts against the Node this task wrote). Raises NodeError carrying the partial
     result in ``details``."""
@@ -109,7 +110,7 @@ def execute(host: Host | None, p: dict, check_mode: bool, warn, ds=None) -> dict
         else:
             res["addresses"] = resolve_addresses(p, None)
         if ds is not None:
-            dres = ensure_node_resource(ds, p, res["name"], res["addresses"], check_mode)
+            dres = ensure_node_resource(ds, p, res["name"], res["addresses"])
             res["node"], res["felix_configuration"] = dres["node"], dres["felix_configuration"]
             _merge(res, dres)
         if svc is not None:

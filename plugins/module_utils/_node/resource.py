@@ -73,7 +73,7 @@ def node_view(resource: dict | None) -> dict:
     return out
 
 
-def ensure_node_resource(ds, p: dict, name: str, addrs: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+def ensure_node_resource(ds, p: dict, name: str, addrs: dict[str, Any]) -> dict[str, Any]:
     """The Node resource (merge) and, when felix_overrides is given, FelixConfiguration node.<name>."""
     result: dict[str, Any] = {"changed": False, "diffs": []}
     current = ds.get("Node", name)
@@ -85,15 +85,14 @@ def ensure_node_resource(ds, p: dict, name: str, addrs: dict[str, Any], check_mo
         result["changed"] = True
         result["diffs"].append({"before_header": f"Node {name}", "after_header": f"Node {name}",
                                 "before": node_view(current), "after": node_view(new)})
-        if not check_mode:
-            new = ds.create(new) if current is None else ds.update(new)
+        new = ds.create(new) if current is None else ds.update(new)
     result["node"] = new
     result["felix_configuration"] = None
     if p.get("felix_overrides"):
         spec, errors = felix_spec(p["felix_overrides"])
         if errors:
             raise NodeError("; ".join(errors))
-        res = ensure_resource(ds, "FelixConfiguration", f"node.{name}", "present", spec, check_mode,
+        res = ensure_resource(ds, "FelixConfiguration", f"node.{name}", "present", spec,
                               defaults=_fields.default_felixconfiguration_spec)
         if res["changed"]:
             result["changed"] = True

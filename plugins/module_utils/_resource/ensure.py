@@ -1,7 +1,8 @@
 # Copyright: netops.calico contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Present/absent for one Calico v3 resource: compare only what the user set, after normalising
-both sides; skip only the write in check mode; before/after for --diff from the same data."""
+both sides; before/after for --diff from the same data. In check mode ``ds`` is a ``DryRun``, which
+records the write instead of making it."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def _view(resource: dict | None) -> dict:
     return out
 
 
-def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, Any], check_mode: bool,
+def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, Any],
                     labels: dict[str, str] | None = None,
                     defaults: Callable[[dict], dict] | None = None,
                     immutable: dict[str, str] | None = None,
@@ -74,8 +75,7 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
         if current is not None:
             result["changed"] = True
             result["diff"]["after"] = {}
-            if not check_mode:
-                ds.delete(kind_name, name, current["metadata"]["resourceVersion"])
+            ds.delete(kind_name, name, current["metadata"]["resourceVersion"])
         result["resource"] = None
         return result
 
@@ -88,8 +88,7 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
         resource = model.new_resource(kind_name, name, new_spec, labels=labels)
         result["changed"] = True
         result["diff"]["after"] = _view(resource)
-        if not check_mode:
-            resource = ds.create(resource)
+        resource = ds.create(resource)
         result["resource"] = resource
         return result
 
@@ -128,7 +127,6 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
     updated = model.with_revision(model.normalise_resource(updated), meta["resourceVersion"])
     result["changed"] = True
     result["diff"]["after"] = _view(updated)
-    if not check_mode:
-        updated = ds.update(updated)
+    updated = ds.update(updated)
     result["resource"] = updated
     return result

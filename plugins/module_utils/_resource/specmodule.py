@@ -71,7 +71,7 @@ def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[s
                              errors=errors)
 
     def body(ds):
-        res = ensure_resource(ds, kind, p["name"], p["state"], spec, module.check_mode, labels=p["labels"],
+        res = ensure_resource(ds, kind, p["name"], p["state"], spec, labels=p["labels"],
                               defaults=defaults)
         return {"changed": res["changed"], "diff": res["diff"], result_key: res["resource"]}
 

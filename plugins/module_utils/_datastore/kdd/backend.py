@@ -268,6 +268,10 @@ class KubernetesBackend:
     def _node_list(self) -> list[dict]:
         return self._paged("listing nodes", "nodes", self.api.core.list_node)
 
+    def kubernetes_node_names(self) -> set[str]:
+        """The names of the Kubernetes Nodes (core/v1), for liveness checks."""
+        return {(n.get("metadata") or {}).get("name") for n in self._node_list()} - {None}
+
     def _node_update(self, resource: dict) -> dict:
         meta = resource.get("metadata") or {}
         name = meta["name"]
