@@ -23,15 +23,17 @@ DIR=$REPO/.build/image
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-60}
 # What a calico test host needs. python3-apt: ansible's apt module; netbase: /etc/protocols
 # for iptables; kmod/iproute2/iptables/procps: what the roles touch; gnupg+ca-certificates:
-# apt repository keys.
+# apt repository keys; podman (netavark: its container-network-stack; runc): the engine
+# calico-node's systemd unit runs (the roles find it with `which`; with it in the image no test
+# host needs apt at converge time).
 PKGS=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,iputils-ping,procps,sudo,
-PKGS+=ca-certificates,iptables,kmod,gnupg,netbase
+PKGS+=ca-certificates,iptables,kmod,gnupg,netbase,podman,netavark,runc
 # units that are useless (or fail) in a container
 MASK="getty.target console-getty.service systemd-udevd.service systemd-udev-trigger.service
   systemd-timesyncd.service systemd-networkd-wait-online.service apt-daily.timer
   apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer"
 # bump when the tweaks below change: part of the cache key
-RECIPE=2
+RECIPE=3
 KEY=$(printf '%s|%s|%s|%s' "$SUITE" "$PKGS" "$MASK" "$RECIPE" | sha256sum | cut -c1-12)
 TARBALL=$DIR/calico-host-$SUITE-$KEY.tar.gz
 
@@ -52,10 +54,17 @@ build_rootfs() {
   m=$(mirror)
   rm -rf "$rootfs"; mkdir -p "$DIR"
   log "debootstrap $SUITE minbase from $m (log: $DIR/debootstrap.log)"
-  if ! debootstrap --variant=minbase --include="$PKGS" "$SUITE" "$rootfs" "$m" \
-      >"$DIR/debootstrap.log" 2>&1; then
-    tail -n 30 "$DIR/debootstrap.log" >&2; die "debootstrap failed"
-  fi
+  # the mirror answers now and then with a bad signature or an empty package list: retry
+  local try
+  for try in 1 2 3; do
+    if debootstrap --variant=minbase --include="$PKGS" "$SUITE" "$rootfs" "$m" >"$DIR/debootstrap.log" 2>&1; then
+      break
+    fi
+    tail -n 5 "$DIR/debootstrap.log" >&2
+    [ "$try" -lt 3 ] || die "debootstrap failed 3 times (log: $DIR/debootstrap.log)"
+    log "debootstrap failed (try $try), retrying in 5 s"
+    rm -rf "$rootfs"; sleep 5
+  done
   # trim + container-friendly tweaks
   chroot "$rootfs" apt-get clean
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
@@ -68,6 +77,10 @@ build_rootfs() {
   # every container gets its own machine-id at boot
   : >"$rootfs"/etc/machine-id; rm -f "$rootfs"/var/lib/dbus/machine-id
   echo calico-host >"$rootfs"/etc/hostname
+  # podman inside a test host: overlay on overlay does not work, vfs does
+  mkdir -p "$rootfs"/etc/containers
+  printf '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n' \
+    >"$rootfs"/etc/containers/storage.conf
   log "rootfs $(du -sh "$rootfs" | cut -f1) in $((SECONDS - t0)) s; packing $TARBALL"
   rm -f "$DIR"/calico-host-"$SUITE"-*.tar.gz
   tar -C "$rootfs" -c . | gzip -1 >"$TARBALL.tmp"

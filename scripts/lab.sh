@@ -1,19 +1,91 @@
 #!/usr/bin/env bash
-# The main job against the built-in lab: set up the machine, start the lab's etcd on loopback,
-# and run playbooks/site.yml. Safe to rerun (the second run reports no changes).
-#   bash scripts/lab.sh          # up + site.yml
-#   bash scripts/lab.sh down     # stop the lab
+# The main job against the built-in lab: set up this machine, start the lab (etcd and three
+# systemd test hosts on a podman network in 198.18.0.0/15) and run playbooks/site.yml against it.
+# Safe to rerun: the lab is reused and the second run of site.yml reports changed=0 on every host.
+#
+#   bash scripts/lab.sh                 # setup + lab up + site.yml (extra args go to ansible-playbook)
+#   bash scripts/lab.sh up              # the lab only
+#   bash scripts/lab.sh run [ARGS]      # site.yml only (the lab must be up)
+#   bash scripts/lab.sh down            # remove the hosts, etcd and the network
+#
+# The lab (playbooks/inventory/lab.yml is its inventory):
+#   network  calico-lab            198.18.200.0/24
+#   etcd     calico-lab-etcd       198.18.200.2:2379 (Debian's etcd from this machine, bind-mounted)
+#   hosts    calico-lab-node1..3   198.18.200.11-13, localhost/calico-host:bookworm, systemd
+# The calico/node image cannot be pulled on these machines (no registry): the lab configures
+# calico-node on every host (unit, calico.env, kernel, Node resource) without starting it.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-if [ "${1:-up}" = down ]; then
-  bash scripts/etcd.sh stop
-  exit 0
-fi
-bash scripts/setup.sh
-# shellcheck disable=SC1091
-source scripts/env.sh
-bash scripts/etcd.sh start
-export ANSIBLE_CONFIG="$REPO/ansible.cfg"
-ansible-playbook -i playbooks/inventory/lab.yml playbooks/site.yml --diff "${@:2}"
-echo "lab etcd left running at http://127.0.0.1:${ETCD_PORT:-23790}; stop it with: bash scripts/lab.sh down"
+NET=calico-lab
+SUBNET=198.18.200.0/24
+ETCD_IP=198.18.200.2
+NODES=(calico-lab-node1 calico-lab-node2 calico-lab-node3)
+IMAGE=localhost/calico-host:bookworm
+log() { printf '[lab %3ss] %s\n' "$SECONDS" "$*" >&2; }
+
+down() {
+  podman rm --force --ignore --time 0 "${NODES[@]}" calico-lab-etcd >/dev/null
+  podman network rm --force "$NET" >/dev/null 2>&1 || true
+  log "lab removed"
+}
+
+running() { [ "$(podman inspect --format '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
+
+up() {
+  bash scripts/lab-image.sh build >&2
+  podman network exists "$NET" || podman network create --subnet "$SUBNET" "$NET" >/dev/null
+  if ! running calico-lab-etcd; then
+    podman rm --force --ignore --time 0 calico-lab-etcd >/dev/null
+    podman run -d --name calico-lab-etcd --hostname calico-lab-etcd --network "$NET" --ip "$ETCD_IP" \
+      -v /usr/bin/etcd:/usr/local/bin/etcd:ro --label owner=netops-lab "$IMAGE" \
+      /usr/local/bin/etcd --name lab --data-dir /var/lib/etcd-lab \
+      --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls "http://$ETCD_IP:2379" \
+      --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+      --initial-cluster lab=http://127.0.0.1:2380 --initial-cluster-state new \
+      --listen-metrics-urls http://127.0.0.1:2381 --log-level warn >/dev/null
+  fi
+  local i=11 n
+  for n in "${NODES[@]}"; do
+    if ! running "$n"; then
+      podman rm --force --ignore --time 0 "$n" >/dev/null
+      podman run -d --name "$n" --hostname "$n" --network "$NET" --ip "198.18.200.$i" --privileged \
+        --systemd always --label owner=netops-lab "$IMAGE" /lib/systemd/systemd >/dev/null
+    fi
+    i=$((i + 1))
+  done
+  for n in "${NODES[@]}"; do
+    local state="" deadline=$((SECONDS + 60))
+    until case "$state" in running|degraded) true ;; *) false ;; esac; do
+      [ $SECONDS -lt $deadline ] || { log "systemd in $n did not come up ($state)"; exit 1; }
+      state=$(timeout 30 podman exec "$n" systemctl is-system-running --wait 2>/dev/null || true)
+      sleep 0.2
+    done
+  done
+  local deadline=$((SECONDS + 30))
+  until curl -fsS "http://$ETCD_IP:2379/health" 2>/dev/null | grep -q '"true"'; do
+    [ $SECONDS -lt $deadline ] || { podman logs calico-lab-etcd | tail -n 20 >&2; log "etcd is not healthy"; exit 1; }
+    sleep 0.2
+  done
+  log "lab up: etcd http://$ETCD_IP:2379, hosts ${NODES[*]} (systemd running)"
+}
+
+run() {
+  export ANSIBLE_CONFIG="$REPO/ansible.cfg"
+  log "calico-node is configured, not started: its image cannot be pulled here (no registry)"
+  ansible-playbook -i playbooks/inventory/lab.yml playbooks/site.yml --diff "$@"
+}
+
+case "${1:-all}" in
+  down) down; exit 0 ;;
+esac
+bash scripts/setup.sh >&2
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
+case "${1:-all}" in
+  up) up ;;
+  run) shift; run "$@" ;;
+  all) up; run "${@:2}"
+       log "lab left running; rerun this command (changed=0 on every host), remove it with: bash scripts/lab.sh down" ;;
+  *) echo "usage: $0 [all|up|run|down] [ansible-playbook args]" >&2; exit 2 ;;
+esac

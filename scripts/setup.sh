@@ -45,7 +45,7 @@ APT_PKGS=(
   etcd-server etcd-client                  # throwaway etcd (scripts/etcd.sh)
   podman runc conmon uidmap slirp4netns netavark aardvark-dns fuse-overlayfs iptables
   debootstrap debian-archive-keyring       # registry-free test-host image (scripts/lab-image.sh)
-  bird2 iproute2 git
+  bird2 iproute2 git curl
   python3 python3-venv
   shellcheck                               # enables ansible-test's shellcheck sanity test
   wireguard-tools wireguard-go             # userspace WireGuard (no kernel module here)

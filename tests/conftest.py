@@ -42,11 +42,11 @@ def stop_process(proc: subprocess.Popen | None) -> None:
             proc.wait()
 
 
-def run_playbook(playbook: str, etcd, *extra: str) -> subprocess.CompletedProcess:
-    """ansible-playbook <playbook> against the lab inventory, pointed at the test's etcd."""
+def run_playbook(playbook: str, etcd, *extra: str, inventory: str | None = None) -> subprocess.CompletedProcess:
+    """ansible-playbook <playbook> against an inventory (the lab's by default), pointed at the test's etcd."""
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
                ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(REPO / "playbooks/inventory/lab.yml"),
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory or str(REPO / "playbooks/inventory/lab.yml"),
            str(REPO / "playbooks" / playbook), "-e", f"calico_etcd_endpoints={etcd.endpoint}", *extra]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
 
