@@ -1002,13 +1002,13 @@ felix_configuration:
   type: dict
 """
 
-from ansible_collections.netops.calico.plugins.module_utils._datastore import fields
+from ansible_collections.netops.calico.plugins.module_utils._calico import felixconfig
 from ansible_collections.netops.calico.plugins.module_utils._resource.specmodule import run_spec_module
 
 
 def main() -> None:
     run_spec_module("FelixConfiguration", name_default="default", result_key="felix_configuration",
-                    defaults=fields.default_felixconfiguration_spec)
+                    defaults=felixconfig.default_felixconfiguration_spec)
 
 
 if __name__ == "__main__":

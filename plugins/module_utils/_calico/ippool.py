@@ -1,11 +1,26 @@
 # Copyright: netops.calico contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """IPPool rules Calico enforces (api/pkg/apis/projectcalico/v3/ippool.go CEL rules,
-libcalico-go/lib/clientv3/ippool.go validation and defaulting), as pure functions."""
+libcalico-go/lib/clientv3/ippool.go validation and defaulting), as pure functions.
+
+IPPool defaulting and validation: libcalico-go/lib/clientv3/ippool.go (v3.31.7)
+  Create (54-115) and Update (119-147) call validateAndSetDefaults (344-571) and then
+  validator.Validate (validator.go validateIPPoolSpec, 1127-1282). Defaults applied:
+    370      cidr normalised to the masked network, cidr.String()
+    372-375  nodeSelector "" -> "all()"
+    388-395  blockSize 0 -> 26 (IPv4) / 122 (IPv6)
+    397-400  allowedUses empty -> ["Workload", "Tunnel"]
+    421-424  assignmentMode nil -> "Automatic"
+    497-505  ipipMode "" -> "Never", vxlanMode "" -> "Never"
+  Reads (Get/List) apply the same defaults except the cidr normalisation
+  (convertIpPoolFromStorage, 244-292), so old pools stored without them read back defaulted.
+  Block size bounds: 435-452 (moved to CRD CEL rules on main, same numbers).
+"""
 
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 
@@ -82,5 +97,67 @@ def validate_pool_spec(spec: dict) -> list[str]:
     return errors
 
 
+def parse_go_cidr(cidr: Any) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address,
+                                    ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Go net.ParseCIDR: needs "/len"; returns (address as written, masked network)."""
+    if not isinstance(cidr, str) or "/" not in cidr:
+        raise ValueError("IPPool CIDR must be a valid subnet")
+    addr, _x, plen = cidr.partition("/")
+    try:
+        ip = ipaddress.ip_address(addr)
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        raise ValueError("IPPool CIDR must be a valid subnet") from None
+    if not plen.isdigit() or getattr(ip, "scope_id", None):
+        raise ValueError("IPPool CIDR must be a valid subnet")
+    # Caveat: IPv4-mapped IPv6 input (::ffff:a.b.c.d/n) is treated as IPv6 here; Go's
+    # net.IP.To4() would call it IPv4. Not worth emulating.
+    return ip, net
+
+
 def default_pool_spec(spec: dict) -> dict:
-    return _fields.default_ippool_spec(spec)
+    """IPPool spec with clientv3's Create/Update defaults applied (pure; input not modified).
+
+    Raises ValueError("IPPool CIDR must be specified" / "... must be a valid subnet") exactly where
+    validateAndSetDefaults returns before defaulting anything.
+    """
+    out = dict(spec)
+    if not out.get("cidr"):
+        raise ValueError("IPPool CIDR must be specified")
+    _x, net = parse_go_cidr(out["cidr"])
+    out["cidr"] = str(net)                       # Go cidr.String(): masked, canonical
+    if not out.get("nodeSelector"):
+        out["nodeSelector"] = "all()"
+    if not out.get("blockSize"):
+        out["blockSize"] = _fields.IPPOOL_DEFAULT_BLOCK_SIZE[net.version]
+    if not out.get("allowedUses"):
+        out["allowedUses"] = ["Workload", "Tunnel"]
+    if out.get("assignmentMode") is None:        # a pointer: only nil is defaulted
+        out["assignmentMode"] = "Automatic"
+    if not out.get("ipipMode"):
+        out["ipipMode"] = "Never"
+    if not out.get("vxlanMode"):
+        out["vxlanMode"] = "Never"
+    return out
+
+
+def pool_spec_from_storage(spec: dict) -> dict:
+    """convertIpPoolFromStorage (ippool.go:244-292): read-side defaults, cidr left as stored."""
+    out = dict(spec)
+    if not out.get("blockSize"):
+        try:
+            _x, net = parse_go_cidr(out.get("cidr"))
+        except ValueError:
+            return out
+        out["blockSize"] = _fields.IPPOOL_DEFAULT_BLOCK_SIZE[net.version]
+    if not out.get("allowedUses"):
+        out["allowedUses"] = ["Workload", "Tunnel"]
+    if not out.get("nodeSelector"):
+        out["nodeSelector"] = "all()"
+    if not out.get("ipipMode"):
+        out["ipipMode"] = "Never"
+    if not out.get("vxlanMode"):
+        out["vxlanMode"] = "Never"
+    if out.get("assignmentMode") is None:
+        out["assignmentMode"] = "Automatic"
+    return out

@@ -40,8 +40,9 @@ Surprising things found while reading the source (v3.31.7 unless stated):
   new fields (see the IPAM section).
 * Defaulting is not only for IPPool: FelixConfiguration Create/Update always sets
   ``floatingIPs``, ``bpfConnectTimeLoadBalancing`` and ``bpfHostNetworkedNATWithoutCTLB``;
-  KubeControllersConfiguration sets ``prometheusMetricsPort`` and more. See the functions at the
-  end. The IPPool path also normalises ``cidr`` to its masked canonical form.
+  KubeControllersConfiguration sets ``prometheusMetricsPort`` and more. Defaulting and validation
+  live in ``_calico/`` (this file is data only); Go value formatting in ``govalues.py``. The
+  IPPool path also normalises ``cidr`` to its masked canonical form.
 * Upstream oddities copied as-is: validateIPPoolSpec rejects LoadBalancer pools with
   ``disableBGPExport: true`` although its message says "must have DisableBGPExport set to true";
   both-IPIP-and-VXLAN gives the message "...cannot be enabled on LoadBalancer IP pool"; the
@@ -72,13 +73,8 @@ Surprising things found while reading the source (v3.31.7 unless stated):
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Any
-
-# JSON types of Field.type.
-FIELD_TYPES = ("str", "bool", "int", "duration", "list", "dict", "object", "int_or_str")
 
 
 @dataclass(frozen=True)
@@ -107,182 +103,6 @@ class Field:
         if self.type == "object":
             return {f.json: f.go_zero() for f in (self.fields or ()) if not f.omitempty}
         return {"str": "", "bool": False, "int": 0, "duration": "0s", "int_or_str": 0}.get(self.type)
-
-
-def fill_go_zero(obj: dict, fields: tuple[Field, ...] | None) -> dict:
-    """Copy of ``obj`` with every field Go always writes present (zero value if missing).
-
-    Recurses into nested structs and lists of structs that are present. Keys not in ``fields``
-    are kept. Does not reorder (order with the table, e.g. model._order).
-    """
-    if not fields:
-        return dict(obj)
-    out = dict(obj)
-    for f in fields:
-        if f.json not in out:
-            if not f.omitempty:
-                out[f.json] = f.go_zero()
-            continue
-        v = out[f.json]
-        if f.fields and isinstance(v, dict):
-            out[f.json] = fill_go_zero(v, f.fields)
-        elif f.fields and isinstance(v, list):
-            out[f.json] = [fill_go_zero(i, f.fields) if isinstance(i, dict) else i for i in v]
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Go value formatting (what json.Marshal writes after Calico's UnmarshalJSON of the input)
-
-_UNITS = {"ns": 1, "us": 1_000, "\u00b5s": 1_000, "\u03bcs": 1_000, "ms": 1_000_000,
-          "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000}
-_MAX = 1 << 63
-
-
-def parse_go_duration(text: str) -> int:
-    """time.ParseDuration (Go 1.2x src/time/format.go), returning nanoseconds."""
-    if not isinstance(text, str):
-        raise ValueError(f"duration must be a string like '90s', got {text!r}")
-    orig, s, neg, d = text, text, False, 0
-    if s and s[0] in "+-":
-        neg, s = s[0] == "-", s[1:]
-    if s == "0":
-        return 0
-    if s == "":
-        raise ValueError(f"time: invalid duration {orig!r}")
-    while s:
-        if not (s[0] == "." or s[0].isdigit() and s[0].isascii()):
-            raise ValueError(f"time: invalid duration {orig!r}")
-        i = 0
-        v = 0
-        while i < len(s) and "0" <= s[i] <= "9":          # leadingInt
-            if v > _MAX // 10:
-                raise ValueError(f"time: invalid duration {orig!r}")
-            v = v * 10 + int(s[i])
-            if v > _MAX:
-                raise ValueError(f"time: invalid duration {orig!r}")
-            i += 1
-        pre, s = i > 0, s[i:]
-        f, scale, post = 0, 1.0, False
-        if s and s[0] == ".":                              # leadingFraction
-            s = s[1:]
-            i, overflow = 0, False
-            while i < len(s) and "0" <= s[i] <= "9":
-                if not overflow:
-                    if f > (_MAX - 1) // 10:
-                        overflow = True
-                    else:
-                        y = f * 10 + int(s[i])
-                        if y > _MAX:
-                            overflow = True
-                        else:
-                            f, scale = y, scale * 10
-                i += 1
-            post, s = i > 0, s[i:]
-        if not pre and not post:
-            raise ValueError(f"time: invalid duration {orig!r}")
-        i = 0
-        while i < len(s) and not (s[i] == "." or "0" <= s[i] <= "9"):
-            i += 1
-        if i == 0:
-            raise ValueError(f"time: missing unit in duration {orig!r}")
-        u, s = s[:i], s[i:]
-        if u not in _UNITS:
-            raise ValueError(f"time: unknown unit {u!r} in duration {orig!r}")
-        unit = _UNITS[u]
-        if v > _MAX // unit:
-            raise ValueError(f"time: invalid duration {orig!r}")
-        v *= unit
-        if f > 0:
-            v += int(float(f) * (float(unit) / scale))    # Go uses float64 here too
-            if v > _MAX:
-                raise ValueError(f"time: invalid duration {orig!r}")
-        d += v
-        if d > _MAX:
-            raise ValueError(f"time: invalid duration {orig!r}")
-    if neg:
-        return -d
-    if d > _MAX - 1:
-        raise ValueError(f"time: invalid duration {orig!r}")
-    return d
-
-
-def _fmt_frac(v: int, prec: int) -> tuple[str, int]:
-    digits, printed = [], False
-    for _x in range(prec):
-        digit = v % 10
-        printed = printed or digit != 0
-        if printed:
-            digits.append(str(digit))
-        v //= 10
-    return ("." + "".join(reversed(digits)) if printed else ""), v
-
-
-def format_go_duration(ns: int) -> str:
-    """time.Duration.String()."""
-    neg, u = ns < 0, abs(ns)
-    if u == 0:
-        return "0s"
-    if u < 1_000_000_000:
-        if u < 1_000:
-            prec, unit = 0, "n"
-        elif u < 1_000_000:
-            prec, unit = 3, "\u00b5"
-        else:
-            prec, unit = 6, "m"
-        frac, u = _fmt_frac(u, prec)
-        out = f"{u}{frac}{unit}s"
-    else:
-        frac, u = _fmt_frac(u, 9)
-        out = f"{u % 60}{frac}s"
-        u //= 60
-        if u > 0:
-            out = f"{u % 60}m{out}"
-            u //= 60
-            if u > 0:
-                out = f"{u}h{out}"
-    return "-" + out if neg else out
-
-
-def go_duration(text: str) -> str:
-    """A metav1.Duration as Calico stores it: ``go_duration("90s") == "1m30s"``."""
-    return format_go_duration(parse_go_duration(text))
-
-
-def go_port(value: int | str) -> int | str:
-    """numorstring.Port as stored: single port -> number, "min:max" -> string (or number when
-    min == max), named port -> string. Range/name validity is not checked here."""
-    if isinstance(value, bool):
-        raise ValueError(f"invalid port {value!r}")
-    if isinstance(value, int):
-        return value
-    if re.fullmatch(r"[0-9]+", value):
-        return int(value)
-    m = re.fullmatch(r"([0-9]+):([0-9]+)", value)
-    if m:
-        lo, hi = int(m.group(1)), int(m.group(2))
-        return lo if lo == hi else f"{lo}:{hi}"
-    return value
-
-
-def go_uint8_or_string(value: int | str) -> int | str:
-    """numorstring.Protocol / DSCP as stored: a string that parses as uint8 becomes a number."""
-    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value) and int(value) <= 255:
-        return int(value)
-    return value
-
-
-def go_asnumber(value: int | str) -> int:
-    """numorstring.ASNumber as stored (uint32 number); accepts "64512" and dotted "1.10"."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    s = str(value)
-    if re.fullmatch(r"[0-9]+", s) and int(s) < 1 << 32:
-        return int(s)
-    parts = s.split(".")
-    if len(parts) == 2 and all(re.fullmatch(r"[0-9]+", p) and int(p) < 1 << 16 for p in parts):
-        return (int(parts[0]) << 16) + int(parts[1])
-    raise ValueError(f"invalid AS Number format ({s})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1106,15 +926,6 @@ NODE_SPEC_FIELDS: tuple[Field, ...] = (
           doc="Interfaces is a list of interfaces on the node."),
 )
 
-# NodeStatus (libcalico-go/lib/apis/v3/node.go)
-NODE_STATUS_FIELDS: tuple[Field, ...] = (
-    Field("wireguardPublicKey", "str", True, go_type="string",
-          doc="WireguardPublicKey is the IPv4 Wireguard public-key for this node."),
-    Field("wireguardPublicKeyV6", "str", True, go_type="string",
-          doc="WireguardPublicKeyV6 is the IPv6 Wireguard public-key for this node."),
-    Field("podCIDRs", "list", True, go_type="[]string",
-          doc="PodCIDR is a reflection of the Kubernetes node's spec.PodCIDRs field."),
-)
 
 # ClusterInformationSpec (api/pkg/apis/projectcalico/v3/clusterinfo.go)
 CLUSTERINFORMATION_SPEC_FIELDS: tuple[Field, ...] = (
@@ -1364,17 +1175,6 @@ KUBECONTROLLERSCONFIGURATION_SPEC_FIELDS: tuple[Field, ...] = (
           doc="DebugProfilePort configures the port to serve memory and cpu profiles on."),
 )
 
-# KubeControllersConfigurationStatus (api/pkg/apis/projectcalico/v3/kubecontrollersconfig.go)
-KUBECONTROLLERSCONFIGURATION_STATUS_FIELDS: tuple[Field, ...] = (
-    # runningConfig: tag says omitempty but encoding/json never omits a non-pointer struct
-    Field("runningConfig", "object", False, fields=KUBECONTROLLERSCONFIGURATION_SPEC_FIELDS,
-          go_type="KubeControllersConfigurationSpec",
-          doc=("RunningConfig contains the effective config that is running in the kube-controllers pod,"
-               " after merging the API resource with any environment variables.")),
-    Field("environmentVars", "dict", True, go_type="map[string]string",
-          doc=("EnvironmentVars contains the environment variables on the kube-controllers that "
-               "influenced the RunningConfig.")),
-)
 
 # AllocationAttribute (libcalico-go/lib/backend/model/block.go)
 IPAM_ATTRIBUTE_FIELDS: tuple[Field, ...] = (
@@ -1416,29 +1216,6 @@ IPAM_BLOCK_FIELDS: tuple[Field, ...] = (
           doc="HostAffinity is deprecated in favor of Affinity."),
 )
 
-# BlockAffinity (libcalico-go/lib/backend/model/block_affinity.go)
-BLOCK_AFFINITY_FIELDS: tuple[Field, ...] = (
-    # state: NO omitempty: always serialised, zero value when unset
-    Field("state", "str", False, go_type="BlockAffinityState"),
-    # deleted: NO omitempty: always serialised, zero value when unset
-    Field("deleted", "bool", False, go_type="bool"),
-)
-
-# IPAMHandle (libcalico-go/lib/backend/model/ipam_handle.go)
-IPAM_HANDLE_FIELDS: tuple[Field, ...] = (
-    # block: NO omitempty: always serialised, zero value when unset
-    Field("block", "dict", False, go_type="map[string]int"),
-    # deleted: NO omitempty: always serialised, zero value when unset
-    Field("deleted", "bool", False, go_type="bool"),
-)
-
-# IPAMConfig (libcalico-go/lib/backend/model/ipam_config.go)
-IPAM_CONFIG_FIELDS: tuple[Field, ...] = (
-    Field("strict_affinity", "bool", True, go_type="bool"),
-    Field("auto_allocate_blocks", "bool", True, go_type="bool"),
-    Field("maxBlocksPerHost", "int", True, go_type="int"),
-)
-
 
 # ---------------------------------------------------------------------------------------------
 # Per-kind tables
@@ -1470,58 +1247,10 @@ SPEC_FIELDS: dict[str, tuple[Field, ...]] = {
 # * ClusterInformation, HostEndpoint, Node, WorkloadEndpoint, KubeControllersConfiguration: same
 #   JSON fields (Node/WorkloadEndpoint move to libcalico-go/lib/apis/internalapi).
 
-# Kinds whose Go struct has a Status (a value struct in v3.31: always serialised, even if empty).
-# Node -> "status": {} at minimum; KubeControllersConfiguration -> the zero value below.
-STATUS_FIELDS: dict[str, tuple[Field, ...]] = {
-    "Node": NODE_STATUS_FIELDS,
-    "KubeControllersConfiguration": KUBECONTROLLERSCONFIGURATION_STATUS_FIELDS,
-}
-ALWAYS_EMITTED_STATUS: dict[str, dict] = {
-    "Node": {},
-    "KubeControllersConfiguration": {"runningConfig": {"controllers": {}}},
-}
-# (v3.32+: IPPool gains ``Status *IPPoolStatus json:"status,omitempty"`` with metav1.Condition
-# conditions; the wrappers' metadata/spec tags lose omitempty there, which changes nothing on the
-# wire since they are value structs.)
-
-# Kinds clientv3 only accepts under the name "default" (ClusterInformation.Create,
-# KubeControllersConfiguration.Create), and BGPConfiguration fields only allowed on "default"
-# (clientv3/bgpconfig.go ValidateDefaultOnlyFields, lines 117-177).
-DEFAULT_ONLY_KINDS = ("ClusterInformation", "KubeControllersConfiguration")
-BGPCONFIGURATION_DEFAULT_ONLY_FIELDS = (
-    "nodeToNodeMeshEnabled", "asNumber", "serviceLoadBalancerIPs", "serviceExternalIPs",
-    "serviceClusterIPs", "nodeMeshPassword", "nodeMeshMaxRestartTime",
-)
 
 # ---------------------------------------------------------------------------------------------
 # IPAM (libcalico-go/lib/backend/model, v3.31.7). Values are json.Marshal of the model struct
 # (model.SerializeValue). Key layout: see model.py.
-
-# model.py uses this name for ordering block JSON.
-IPAM_BLOCK_ORDER = IPAM_BLOCK_FIELDS
-IPAM_BLOCK_JSON = tuple(f.json for f in IPAM_BLOCK_FIELDS)
-# ("cidr", "affinity", "allocations", "unallocated", "attributes", "sequenceNumber",
-#  "sequenceNumberForAllocation", "deleted", "hostAffinity")
-IPAM_ATTRIBUTE_JSON = tuple(f.json for f in IPAM_ATTRIBUTE_FIELDS)   # ("handle_id", "secondary")
-
-# A block as ipam.newBlock + claimAffineBlock write it (ipam_block.go:43-91,
-# ipam_block_reader_writer.go:217-219): allocations = N nulls, unallocated = 0..N-1,
-# attributes = null (nil slice) unless host-reserved IPs were pre-allocated,
-# sequenceNumber = time.Now().UnixNano(), sequenceNumberForAllocation = {},
-# affinity = "<affinityType>:<host>" ("host:<node>"; "virtual:<name>" for virtual affinities).
-IPAM_AFFINITY_TYPES = ("host", "virtual")
-
-# BlockAffinityState (block_affinity.go:40-46). getPendingAffinity writes {"state":"pending",
-# "deleted":false}; claimAffineBlock then confirms it.
-AFFINITY_STATES = ("confirmed", "pending", "pendingDeletion")
-
-# IPAM attribute keys clients put in AllocationAttribute.secondary (block.go:30-45).
-IPAM_ATTRIBUTE_KEYS = {
-    "pod": "pod", "namespace": "namespace", "node": "node", "type": "type",
-    "service": "service", "timestamp": "timestamp",
-}
-IPAM_ATTRIBUTE_TYPES = ("ipipTunnelAddress", "vxlanTunnelAddress", "vxlanV6TunnelAddress",
-                        "wireguardTunnelAddress", "wireguardV6TunnelAddress")
 
 # How v3.32 / main differ (read from git diff v3.31.7..v3.32.1 / ..main of model/*.go):
 # * AllocationBlock gains AffinityClaimTime *metav1.Time `json:"affinity_claim_time,omitempty"`
@@ -1538,244 +1267,8 @@ IPAM_ATTRIBUTE_TYPES = ("ipipTunnelAddress", "vxlanTunnelAddress", "vxlanV6Tunne
 # IPAMHandle and BlockAffinity JSON are unchanged.
 
 # ---------------------------------------------------------------------------------------------
-# IPPool defaulting and validation: libcalico-go/lib/clientv3/ippool.go (v3.31.7)
-#   Create (54-115) and Update (119-147) call validateAndSetDefaults (344-571) and then
-#   validator.Validate (validator.go validateIPPoolSpec, 1127-1282). Defaults applied:
-#     370      cidr normalised to the masked network, cidr.String()
-#     372-375  nodeSelector "" -> "all()"
-#     388-395  blockSize 0 -> 26 (IPv4) / 122 (IPv6)
-#     397-400  allowedUses empty -> ["Workload", "Tunnel"]
-#     421-424  assignmentMode nil -> "Automatic"
-#     497-505  ipipMode "" -> "Never", vxlanMode "" -> "Never"
-#   Reads (Get/List) apply the same defaults except the cidr normalisation
-#   (convertIpPoolFromStorage, 244-292), so old pools stored without them read back defaulted.
-#   Block size bounds: 435-452 (moved to CRD CEL rules on main, same numbers).
+# IPPool block sizes (libcalico-go/lib/clientv3/ippool.go 388-395 defaults, 435-452 bounds);
+# the IPPool rules that use them are in _calico/ippool.py.
 
 IPPOOL_BLOCK_SIZE_RANGE = {4: (20, 32), 6: (116, 128)}
 IPPOOL_DEFAULT_BLOCK_SIZE = {4: 26, 6: 122}
-IPPOOL_DEFAULTS: dict[str, Any] = {
-    "nodeSelector": "all()",
-    "allowedUses": ["Workload", "Tunnel"],
-    "assignmentMode": "Automatic",
-    "ipipMode": "Never",
-    "vxlanMode": "Never",
-}   # plus blockSize by IP version (IPPOOL_DEFAULT_BLOCK_SIZE) and cidr normalisation
-
-
-def _parse_cidr(cidr: Any) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address,
-                                    ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    """Go net.ParseCIDR: needs "/len"; returns (address as written, masked network)."""
-    if not isinstance(cidr, str) or "/" not in cidr:
-        raise ValueError("IPPool CIDR must be a valid subnet")
-    addr, _x, plen = cidr.partition("/")
-    try:
-        ip = ipaddress.ip_address(addr)
-        net = ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        raise ValueError("IPPool CIDR must be a valid subnet") from None
-    if not plen.isdigit() or getattr(ip, "scope_id", None):
-        raise ValueError("IPPool CIDR must be a valid subnet")
-    # Caveat: IPv4-mapped IPv6 input (::ffff:a.b.c.d/n) is treated as IPv6 here; Go's
-    # net.IP.To4() would call it IPv4. Not worth emulating.
-    return ip, net
-
-
-def default_ippool_spec(spec: dict) -> dict:
-    """IPPool spec with clientv3's Create/Update defaults applied (pure; input not modified).
-
-    Raises ValueError("IPPool CIDR must be specified" / "... must be a valid subnet") exactly where
-    validateAndSetDefaults returns before defaulting anything.
-    """
-    out = dict(spec)
-    if not out.get("cidr"):
-        raise ValueError("IPPool CIDR must be specified")
-    _x, net = _parse_cidr(out["cidr"])
-    out["cidr"] = str(net)                       # Go cidr.String(): masked, canonical
-    if not out.get("nodeSelector"):
-        out["nodeSelector"] = "all()"
-    if not out.get("blockSize"):
-        out["blockSize"] = IPPOOL_DEFAULT_BLOCK_SIZE[net.version]
-    if not out.get("allowedUses"):
-        out["allowedUses"] = ["Workload", "Tunnel"]
-    if out.get("assignmentMode") is None:        # a pointer: only nil is defaulted
-        out["assignmentMode"] = "Automatic"
-    if not out.get("ipipMode"):
-        out["ipipMode"] = "Never"
-    if not out.get("vxlanMode"):
-        out["vxlanMode"] = "Never"
-    return out
-
-
-def ippool_spec_from_storage(spec: dict) -> dict:
-    """convertIpPoolFromStorage (ippool.go:244-292): read-side defaults, cidr left as stored."""
-    out = dict(spec)
-    if not out.get("blockSize"):
-        try:
-            _x, net = _parse_cidr(out.get("cidr"))
-        except ValueError:
-            return out
-        out["blockSize"] = IPPOOL_DEFAULT_BLOCK_SIZE[net.version]
-    if not out.get("allowedUses"):
-        out["allowedUses"] = ["Workload", "Tunnel"]
-    if not out.get("nodeSelector"):
-        out["nodeSelector"] = "all()"
-    if not out.get("ipipMode"):
-        out["ipipMode"] = "Never"
-    if not out.get("vxlanMode"):
-        out["vxlanMode"] = "Never"
-    if out.get("assignmentMode") is None:
-        out["assignmentMode"] = "Automatic"
-    return out
-
-
-def _cidr_change_ok(old: str, new: str) -> bool:
-    """cidrChangeOK (ippool.go:310-339)."""
-    if old == new:
-        return True
-    try:
-        _x, old_net = _parse_cidr(old)
-        _x, new_net = _parse_cidr(new)
-    except ValueError:
-        return False
-    return old_net == new_net and new == str(new_net)
-
-
-_V4_LINK_LOCAL = ipaddress.ip_network("169.254.0.0/16")
-_V6_LINK_LOCAL = ipaddress.ip_network("fe80::/10")
-
-
-def ippool_spec_errors(spec: dict, old_spec: dict | None = None) -> list[str]:
-    """Reasons clientv3 would reject this IPPool spec with (empty list: accepted).
-
-    ``old_spec`` is the stored spec for an Update (None for Create). Mirrors, in order,
-    validateAndSetDefaults (whose errors are returned first, as Go returns before running the
-    validator) and then the field tags and validateIPPoolSpec. Not covered (need the datastore or
-    the selector parser): overlap with other pools' CIDRs ("IPPool(<name>) CIDR overlaps with
-    IPPool(<other>) CIDR <cidr>"), existing blocks of another size inside the pool on Create, and
-    selector syntax.
-    """
-    if not spec.get("cidr"):
-        return ["IPPool CIDR must be specified"]
-    try:
-        ip, net = _parse_cidr(spec["cidr"])
-    except ValueError as e:
-        return [str(e)]
-    new = default_ippool_spec(spec)
-    old = ippool_spec_from_storage(old_spec) if old_spec is not None else None
-    errs: list[str] = []
-    if old is not None and not _cidr_change_ok(str(old.get("cidr", "")), new["cidr"]):
-        errs.append("IPPool CIDR cannot be modified")
-    if old is not None and "LoadBalancer" in (old.get("allowedUses") or []):
-        if any(u != "LoadBalancer" for u in new["allowedUses"]):
-            return ["IPPool allowed use cannot be changed from LoadBalacer to Workload or Tunnel"]
-    if old is not None and old.get("blockSize") != new["blockSize"]:
-        errs.append("IPPool BlockSize cannot be modified")
-    lo, hi = IPPOOL_BLOCK_SIZE_RANGE[net.version]
-    if not lo <= new["blockSize"] <= hi:
-        errs.append(f"IPv{net.version} block size must be between {lo} and {hi}")
-    if not new.get("disabled") and net.prefixlen > new["blockSize"]:
-        errs.append("IP pool size is too small for use with Calico IPAM. It must be equal to or "
-                    "greater than the block size.")
-    if new["vxlanMode"] != "Never" and new["ipipMode"] != "Never":
-        errs.append("Cannot enable both VXLAN and IPIP on the same IPPool")
-    if net.version == 6 and new["ipipMode"] != "Never":
-        errs.append("IPIP is not supported on an IPv6 IP pool")
-    if net.network_address != ip:
-        errs.append("IPPool CIDR is not strictly masked")
-    if net.version == 4 and net.overlaps(_V4_LINK_LOCAL):
-        errs.append("IPPool CIDR overlaps with IPv4 Link Local range 169.254.0.0/16")
-    if net.version == 6 and net.overlaps(_V6_LINK_LOCAL):
-        errs.append("IPPool CIDR overlaps with IPv6 Link Local range fe80::/10")
-    if errs:
-        return errs
-
-    # validator.Validate: field tags (ippool.go struct tags, validator.go regexes 92-94) ...
-    modes = ("Always", "CrossSubnet", "Never")
-    if new["vxlanMode"] not in modes:
-        errs.append(f"invalid vxlanMode {new['vxlanMode']!r}")
-    if new["ipipMode"] not in modes:
-        errs.append(f"invalid ipipMode {new['ipipMode']!r}")
-    if new["assignmentMode"] not in ("Automatic", "Manual"):
-        errs.append(f"invalid assignmentMode {new['assignmentMode']!r}")
-    if new.get("ipip") is not None:
-        errs.append("ipip must not be set (APIv1 field, mustBeNil)")
-    if new.get("nat-outgoing"):
-        errs.append("nat-outgoing must not be set (APIv1 field, mustBeFalse)")
-    # ... and validateIPPoolSpec (validator.go:1127-1282), in source order.
-    uses = new["allowedUses"]
-    is_lb = "LoadBalancer" in uses
-    ipip_on = new["ipipMode"] in ("Always", "CrossSubnet")
-    vxlan_on = new["vxlanMode"] in ("Always", "CrossSubnet")
-    if net.version == 6 and new["ipipMode"] != "Never":
-        errs.append("IPIPMode other than 'Never' is not supported on an IPv6 IP pool")
-    if ipip_on and vxlan_on:
-        errs.append("IPIPMode and VXLANMode cannot be enabled on LoadBalancer IP pool")  # sic
-    if is_lb and (ipip_on or vxlan_on):
-        errs.append("Neither IPIPMode nor VXLANMode can be enabled on AllowedUses LoadBalancer IP pool")
-    for u in uses:
-        if u == "LoadBalancer":
-            continue
-        if u in ("Workload", "Tunnel"):
-            if is_lb:
-                errs.append("LoadBalancer cannot be used at the same time as: " + u)
-        else:
-            errs.append("unknown use: " + str(u))
-    if is_lb and new.get("disableBGPExport"):
-        # sic: the check rejects disableBGPExport=true; the upstream message says the opposite.
-        errs.append("IP Pool with AllowedUse LoadBalancer must have DisableBGPExport set to true")
-    if is_lb and new["nodeSelector"] != "all()":
-        errs.append("IP Pool with AllowedUse LoadBalancer must have node selector set to all()")
-    if "Tunnel" in uses and new.get("namespaceSelector"):
-        errs.append("IP Pool with AllowedUse Tunnel cannot have namespaceSelector specified - "
-                    "tunnel IPs are not namespaced resources")
-    if "global(" in new["nodeSelector"]:
-        errs.append("global() selector is not valid for IPPool nodeSelector - use all() instead")
-    if "global(" in (new.get("namespaceSelector") or ""):
-        errs.append("global() selector is not valid for IPPool namespaceSelector - use all() instead")
-    return errs
-
-
-# ---------------------------------------------------------------------------------------------
-# Other Create/Update defaulting in clientv3 (v3.31.7)
-
-
-def default_felixconfiguration_spec(spec: dict) -> dict:
-    """clientv3/felixconfig.go setDefaults (lines 114-139), run on every Create and Update."""
-    out = dict(spec)
-    if out.get("floatingIPs") is None:
-        out["floatingIPs"] = "Disabled"
-    if out.get("bpfConnectTimeLoadBalancing") is None:
-        out["bpfConnectTimeLoadBalancing"] = "TCP"
-    if out.get("bpfHostNetworkedNATWithoutCTLB") is None:
-        out["bpfHostNetworkedNATWithoutCTLB"] = "Enabled"
-    # The deprecated boolean, when set at all, overrides both newer fields.
-    if out.get("bpfConnectTimeLoadBalancingEnabled") is not None:
-        out["bpfHostNetworkedNATWithoutCTLB"] = "Disabled"
-        out["bpfConnectTimeLoadBalancing"] = (
-            "Enabled" if out["bpfConnectTimeLoadBalancingEnabled"] else "Disabled")
-    return out
-
-
-def default_kubecontrollersconfiguration_spec(spec: dict) -> dict:
-    """clientv3/kubecontrollersconfig.go validateAndFillDefaults (lines 47-120) defaults.
-
-    Template validation (non-empty unique generateName <= 253 chars, interfaceCIDRs or
-    interfacePattern required) is not repeated here. The template nodeSelector "all()" default
-    upstream writes to a loop copy and is therefore NOT stored; neither is it here.
-    """
-    out = dict(spec)
-    if out.get("prometheusMetricsPort") is None:
-        out["prometheusMetricsPort"] = 9094
-    controllers = dict(out.get("controllers") or {})
-    if controllers.get("node") is not None:
-        node = dict(controllers["node"])
-        if node.get("leakGracePeriod") is None:
-            node["leakGracePeriod"] = "15m0s"    # 15 * time.Minute, as Duration.String()
-        controllers["node"] = node
-    if controllers.get("loadBalancer") is not None:
-        lb = dict(controllers["loadBalancer"])
-        if not lb.get("assignIPs"):
-            lb["assignIPs"] = "AllServices"
-        controllers["loadBalancer"] = lb
-    out["controllers"] = controllers             # a value struct: always written
-    return out

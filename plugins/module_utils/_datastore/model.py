@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
+from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 
 API_VERSION = "projectcalico.org/v3"
 CRD_API_VERSION = "crd.projectcalico.org/v1"
@@ -238,7 +239,7 @@ def normalise_resource(resource: dict) -> dict:
     if spec is not None or kind_name in _fields.SPEC_FIELDS:
         spec_fields = _fields.SPEC_FIELDS.get(kind_name)
         # fields without omitempty are always written by Go (FelixConfiguration's bpfLogLevel "")
-        out["spec"] = _order(_fields.fill_go_zero(spec or {}, spec_fields), spec_fields)
+        out["spec"] = _order(govalues.fill_go_zero(spec or {}, spec_fields), spec_fields)
     if kind_name == "Node":
         out["status"] = resource.get("status") or {}   # a struct: always serialised
     elif resource.get("status"):
@@ -266,7 +267,7 @@ def serialise(kind_name: str, value: dict) -> str:
     if kind_name in KINDS:
         return go_json(normalise_resource(value))
     if kind_name == "IPAMBlock":
-        return go_json(_order(value, _fields.IPAM_BLOCK_ORDER))
+        return go_json(_order(value, _fields.IPAM_BLOCK_FIELDS))
     return go_json(value)
 
 

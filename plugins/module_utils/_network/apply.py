@@ -8,8 +8,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.netops.calico.plugins.module_utils._calico import felixconfig
 from ansible_collections.netops.calico.plugins.module_utils._calico import ippool as _ippool
-from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, ValidationError
 from ansible_collections.netops.calico.plugins.module_utils._network.migration import (
@@ -71,7 +71,7 @@ def preflight_pools(pools: list[PoolWant], current: dict[str, dict | None]) -> l
                 spec = _ippool.default_pool_spec(p.spec())
                 errors += [f"IPPool {p.name}: {e}" for e in _ippool.validate_pool_spec(spec)]
             continue
-        have = _fields.ippool_spec_from_storage(cur)
+        have = _ippool.pool_spec_from_storage(cur)
         if p.cidr and have.get("cidr") and ipaddress.ip_network(have["cidr"], strict=False) != ipaddress.ip_network(p.cidr):
             errors.append(f"IPPool {p.name}: cidr: cannot change from {have['cidr']} to {p.cidr}. "
                           + _ippool.IMMUTABLE["cidr"])
@@ -163,7 +163,7 @@ def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOp
     res = t.add("FelixConfiguration/default",
                 ensure_resource(ds, "FelixConfiguration", "default", "present",
                                 {**felix_spec(eff, ctx, tunnels), **flags},
-                                defaults=_fields.default_felixconfiguration_spec))
+                                defaults=felixconfig.default_felixconfiguration_spec))
     felix_state = _spec_of(res)
     if direction and stage == 1:
         done_now.append(1)
@@ -229,7 +229,7 @@ def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOp
             res = t.add("FelixConfiguration/default",
                         ensure_resource(ds, "FelixConfiguration", "default", "present",
                                         {**felix_spec(eff, ctx, tunnels), **steady_flags(eff)},
-                                        defaults=_fields.default_felixconfiguration_spec))
+                                        defaults=felixconfig.default_felixconfiguration_spec))
             felix_state = _spec_of(res)
             done_now.append(3)
             missing = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
+from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._host import kernel, netinfo
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (
@@ -81,7 +81,7 @@ def desired_bgp(p: dict, addrs: dict[str, Any]) -> dict[str, Any]:
         if v and v != "none":
             bgp[f"ipv{version}Address"] = v
     if p.get("as_number") is not None:
-        bgp["asNumber"] = _fields.go_asnumber(p["as_number"]) if p["as_number"] else None
+        bgp["asNumber"] = govalues.go_asnumber(p["as_number"]) if p["as_number"] else None
     if p.get("route_reflector_cluster_id") is not None:
         bgp["routeReflectorClusterID"] = p["route_reflector_cluster_id"] or None
     return bgp

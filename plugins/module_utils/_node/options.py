@@ -9,6 +9,7 @@ import ipaddress
 import re
 from typing import Any
 
+from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._host import netinfo, networkmanager, sysctl
 from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import snake
@@ -172,7 +173,7 @@ def felix_spec(overrides: dict) -> tuple[dict, list[str]]:
         f = by_json[camel]
         if value is not None and f.type == "duration":
             try:
-                value = _fields.go_duration(str(value))
+                value = govalues.go_duration(str(value))
             except ValueError as exc:
                 errors.append(f"felix_overrides: {key}: {exc}")
                 continue

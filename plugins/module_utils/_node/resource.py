@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
+from ansible_collections.netops.calico.plugins.module_utils._calico import felixconfig
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import ensure_resource
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (
@@ -93,7 +93,7 @@ def ensure_node_resource(ds, p: dict, name: str, addrs: dict[str, Any]) -> dict[
         if errors:
             raise NodeError("; ".join(errors))
         res = ensure_resource(ds, "FelixConfiguration", f"node.{name}", "present", spec,
-                              defaults=_fields.default_felixconfiguration_spec)
+                              defaults=felixconfig.default_felixconfiguration_spec)
         if res["changed"]:
             result["changed"] = True
             d = dict(res["diff"])

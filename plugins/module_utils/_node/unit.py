@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
+from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (
     CONTAINER_NAME,
     ENV_PATH,
@@ -42,7 +42,7 @@ def env_values(p: dict, name: str, addrs: dict[str, Any]) -> dict[str, str]:
     vals["CALICO_NETWORKING_BACKEND"] = p.get("networking_backend") or "bird"
     vals["CALICO_IP"] = addrs.get("ipv4") or ""
     vals["CALICO_IP6"] = addrs.get("ipv6") or ""
-    vals["CALICO_AS"] = str(_fields.go_asnumber(p["as_number"])) if p.get("as_number") else ""
+    vals["CALICO_AS"] = str(govalues.go_asnumber(p["as_number"])) if p.get("as_number") else ""
     vals["NO_DEFAULT_POOLS"] = "true" if p.get("no_default_pools", True) else "false"
     for k, v in (p.get("env") or {}).items():
         vals[str(k)] = "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Callable
 
+from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
 from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import RESOURCE_OPTIONS, ensure_resource, snake
@@ -81,7 +82,7 @@ def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[s
 def _go_value(field, value: Any) -> Any:
     """The value as Calico stores it, so that a user's "90s" compares equal to a stored "1m30s"."""
     if field.type == "duration" and isinstance(value, str):
-        return _fields.go_duration(value)
+        return govalues.go_duration(value)
     return value
 
 

@@ -65,6 +65,7 @@ import json
 import uuid
 from typing import Any, Callable
 
+from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError
@@ -372,7 +373,7 @@ def crd_to_ipam(kind_name: str, obj: dict) -> tuple[str, Any, bool]:
         attrs = spec.get("attributes")
         if attrs is not None:
             fill = _fields.IPAM_ATTRIBUTE_FIELDS
-            attrs = [_fields.fill_go_zero(a, fill) if isinstance(a, dict) else a for a in attrs]
+            attrs = [govalues.fill_go_zero(a, fill) if isinstance(a, dict) else a for a in attrs]
             attrs = [{**{f.json: a[f.json] for f in fill if f.json in a},
                       **{k: v for k, v in a.items() if all(f.json != k for f in fill)}}
                      if isinstance(a, dict) else a for a in attrs]
@@ -581,7 +582,7 @@ def calico_node_annotations(resource: dict) -> dict[str, str | None]:
         NODE_ANN["ipv4"]: bgp.get("ipv4Address") or None,
         NODE_ANN["ipip"]: bgp.get("ipv4IPIPTunnelAddr") or None,
         NODE_ANN["ipv6"]: bgp.get("ipv6Address") or None,
-        NODE_ANN["asn"]: str(_fields.go_asnumber(asn)) if asn not in (None, "") else None,
+        NODE_ANN["asn"]: str(govalues.go_asnumber(asn)) if asn not in (None, "") else None,
         NODE_ANN["rr"]: bgp.get("routeReflectorClusterID") or None,
         NODE_ANN["wg4"]: wg.get("interfaceIPv4Address") or None,
         NODE_ANN["wg6"]: wg.get("interfaceIPv6Address") or None,
