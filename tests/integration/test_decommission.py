@@ -263,7 +263,7 @@ def test_node_back_alive_between_plan_and_purge(etcd):
             item = kv.get(model.resource_key("Node", "dead-2"))
             kv.update(item.key, item.raw.decode(), item.revision)
     res = decommission(EtcdBackend(kv), Options(keep=lambda: keep, liveness=["felix"], max_fraction=0.5, serial=1,
-                                       before_batch=revive))
+                                                before_batch=revive))
     assert [n["name"] for n in res["nodes"]] == ["dead-3"]
     kept = {k["name"]: k["reasons"] for k in res["kept"]}
     assert kept["dead-0"][0].startswith("felix: Felix reported")

@@ -85,7 +85,7 @@ def test_aws_verdicts():
     ]
     nodes = {"by-ip": {"spec": {"bgp": {"ipv4Address": "10.0.0.3/24"}}}}
     out = liveness.aws_verdicts(["ip-10-0-0-1", "ip-10-0-0-2.eu-west-1.compute.internal", "i-1", "by-ip", "nowhere"],
-                         nodes, instances)
+                                nodes, instances)
     assert out["ip-10-0-0-1"].alive and out["i-1"].alive and out["by-ip"].alive
     assert out["ip-10-0-0-2.eu-west-1.compute.internal"] == V(False, "EC2 instance i-2 is terminated")
     assert out["nowhere"] == V(False, "no EC2 instance has this node's name or addresses")

@@ -170,7 +170,7 @@ def calico_written_node():
 def test_merge_keeps_what_calico_node_owns():
     cur = calico_written_node()
     bgp = node_addresses.desired_bgp(params(as_number=64512, route_reflector_cluster_id="244.0.0.1"),
-                            {"ipv4": "198.18.20.5/24", "ipv6": None})
+                                     {"ipv4": "198.18.20.5/24", "ipv6": None})
     new, changed = node_resource.merge_node(cur, "node-1", bgp, {"rack": "r1", "drop": None})
     assert changed
     assert new["spec"]["bgp"] == {"asNumber": 64512, "ipv4Address": "198.18.20.5/24",
@@ -200,7 +200,7 @@ def test_merge_removes_with_zero_and_empty():
 
 def test_new_node_is_stored_like_clientv3_creates_it():
     new, changed = node_resource.merge_node(None, "node-2", {"ipv4Address": "198.18.20.6/24", "asNumber": None},
-                                    {"a": "b", "gone": None})
+                                            {"a": "b", "gone": None})
     assert changed
     assert list(new) == ["kind", "apiVersion", "metadata", "spec", "status"]
     assert new["metadata"]["labels"] == {"a": "b"} and new["metadata"]["uid"]
@@ -226,7 +226,7 @@ def test_unit_podman_maps_every_variable_and_mounts():
     p = params(etcd_ca_cert_file="/etc/calico/pki/ca.pem")
     vals = node_unit.env_values(p, "node-1", {"ipv4": "198.18.10.5/24"})
     unit = node_unit.render_unit("podman", "/usr/bin/podman", "/usr/bin/mkdir", "quay.io/calico/node:v3.31.7",
-                             list(vals), node_unit.container_volumes(p, True))
+                                 list(vals), node_unit.container_volumes(p, True))
     assert "ExecStart=/usr/bin/podman run --net=host --privileged --rm --name=calico-node" in unit
     assert "-e NODENAME=${CALICO_NODENAME}" in unit and "-e IP=${CALICO_IP}" in unit
     assert "-e ETCD_CA_CERT_FILE=${ETCD_CA_CERT_FILE}" in unit
@@ -238,6 +238,6 @@ def test_unit_podman_maps_every_variable_and_mounts():
 
 def test_unit_docker_requires_the_daemon_and_skips_missing_lib_modules():
     unit = node_unit.render_unit("docker", "/usr/bin/docker", "/bin/mkdir", "img", ["DATASTORE_TYPE"],
-                             node_unit.container_volumes(params(), False))
+                                 node_unit.container_volumes(params(), False))
     assert "Requires=docker.service" in unit and "After=network-online.target docker.service" in unit
     assert "/lib/modules" not in unit

@@ -184,7 +184,7 @@ def test_scope_host_and_scope_datastore(host):
     assert res["node"] is None and res["addresses"]["ipv4"] == "198.18.128.11/24"
     ds = MemoryDatastore()
     res2 = node_calico_node.execute(None, params(scope="datastore", name=res["name"], ipv4_address=res["addresses"]["ipv4"]),
-                         False, print, ds)
+                                    False, print, ds)
     assert ds.items[("Node", "node-1")][0]["spec"]["bgp"]["ipv4Address"] == "198.18.128.11/24"
     assert res2["kernel"] is None and res2["service"] is None
 

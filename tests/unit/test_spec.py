@@ -213,15 +213,15 @@ def test_snake_options_and_conflicts():
     assert kinds(c.errors) == [("calico.ipipMode", "Invalid value")]
     assert "conflicts with spec.ipipMode" in c.errors[0]
     assert set(net_spec.SNAKE_OPTIONS) >= {"encapsulation_mode", "ipip_mode", "vxlan_mode", "cross_subnet",
-                                        "aws_src_dst_check", "mtu", "typha_replicas", "bpf_enabled",
-                                        "bpf_external_service_mode", "bpf_log_level",
-                                        "bpf_kube_proxy_iptables_cleanup_enabled", "wireguard_enabled",
-                                        "chain_insert_mode", "iptables_backend", "nftables_mode",
-                                        "ipv4_auto_detection_method", "ipv6_auto_detection_method",
-                                        "log_severity_screen", "prometheus_metrics_enabled",
-                                        "prometheus_metrics_port", "prometheus_go_metrics_enabled",
-                                        "prometheus_process_metrics_enabled", "typha_prometheus_metrics_enabled",
-                                        "typha_prometheus_metrics_port", "allow_ip_forwarding"}
+                                           "aws_src_dst_check", "mtu", "typha_replicas", "bpf_enabled",
+                                           "bpf_external_service_mode", "bpf_log_level",
+                                           "bpf_kube_proxy_iptables_cleanup_enabled", "wireguard_enabled",
+                                           "chain_insert_mode", "iptables_backend", "nftables_mode",
+                                           "ipv4_auto_detection_method", "ipv6_auto_detection_method",
+                                           "log_severity_screen", "prometheus_metrics_enabled",
+                                           "prometheus_metrics_port", "prometheus_go_metrics_enabled",
+                                           "prometheus_process_metrics_enabled", "typha_prometheus_metrics_enabled",
+                                           "typha_prometheus_metrics_port", "allow_ip_forwarding"}
 
 
 def test_spec_not_a_mapping():

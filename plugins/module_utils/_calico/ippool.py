@@ -98,7 +98,7 @@ def validate_pool_spec(spec: dict) -> list[str]:
 
 
 def parse_go_cidr(cidr: Any) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address,
-                                    ipaddress.IPv4Network | ipaddress.IPv6Network]:
+                                      ipaddress.IPv4Network | ipaddress.IPv6Network]:
     """Go net.ParseCIDR: needs "/len"; returns (address as written, masked network)."""
     if not isinstance(cidr, str) or "/" not in cidr:
         raise ValueError("IPPool CIDR must be a valid subnet")

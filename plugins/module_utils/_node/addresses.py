@@ -9,7 +9,7 @@ import ipaddress
 from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
-from ansible_collections.netops.calico.plugins.module_utils._host import kernel, netinfo
+from ansible_collections.netops.calico.plugins.module_utils._host import netinfo
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (
     NODENAME_FILE,

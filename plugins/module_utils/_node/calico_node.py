@@ -24,11 +24,10 @@ Upstream references (projectcalico/calico):
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, NotFoundError
-from ansible_collections.netops.calico.plugins.module_utils._host import files, kernel, netinfo, networkmanager, sysctl
+from ansible_collections.netops.calico.plugins.module_utils._host import files, netinfo, networkmanager
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
 from ansible_collections.netops.calico.plugins.module_utils._host.systemd import SystemdError
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (

@@ -11,7 +11,7 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
-from ansible_collections.netops.calico.plugins.module_utils._host import netinfo, networkmanager, sysctl
+from ansible_collections.netops.calico.plugins.module_utils._host import netinfo
 from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import snake
 
 

@@ -215,7 +215,7 @@ class KubernetesBackend:
 
         def do() -> dict:
             return self.api.once(self.api.custom.delete_cluster_custom_object, GROUP, VERSION, plural, name,
-                                  body=opts)
+                                 body=opts)
 
         def verify() -> dict | None:
             cur = self._cr_get(plural, name)
@@ -291,7 +291,7 @@ class KubernetesBackend:
         def do() -> dict:
             try:
                 return self.api.once(self.api.core.patch_node_status, name, patch,
-                                      _content_type="application/merge-patch+json")
+                                     _content_type="application/merge-patch+json")
             except TypeError:
                 # kubernetes < 36 has no _content_type: it sends a dict body as a strategic merge
                 # patch, which for annotations (a map of strings) means the same thing.
