@@ -362,46 +362,68 @@ def ipam_check(blocks: Iterable[Any], handles: Iterable[Any] | Mapping[str, Any]
     Node tunnel addresses count as in use for IPv4 and IPv6 (calicoctl counts only IPv4 ones, so it
     reports IPv6 tunnel addresses as leaks).
     """
-    node_objs = [n for n in nodes or [] if isinstance(n, Mapping)]
     existing = _node_names(nodes)
     block_list = [v for _name, v in _values(blocks, id_field="cidr") if isinstance(v, Mapping) and v.get("cidr")]
-    handle_map: dict[str, Any] = {}
-    for name, value in _values(handles):
-        if name is not None:
-            handle_map[name] = value
+    handle_map = {name: value for name, value in _values(handles) if name is not None}
+    scan = _scan_blocks(block_list, existing)
+    allocs_by_ip = scan["allocs_by_ip"]
+    out: dict[str, Any] = {
+        "blocks": len(block_list),
+        "allocations": sum(len(v) for v in allocs_by_ip.values()),
+        "handles": len(handle_map),
+        **_handle_problems(handle_map, scan["handle_counts"], allocs_by_ip),
+        "orphan_blocks": scan["orphan_blocks"],
+        "orphan_allocations": scan["orphan_allocations"],
+        "invalid_blocks": scan["invalid_blocks"],
+    }
+    if workload_endpoints is not None:
+        node_objs = [n for n in nodes or [] if isinstance(n, Mapping)]
+        out.update(_usage_problems(node_objs, workload_endpoints, scan["reserved_in_use"], allocs_by_ip, pools))
+    if affinities is not None:
+        out["orphan_affinities"] = _orphan_affinities(affinities, block_list, existing)
 
+    problem_keys = ("missing_handles", "leaked_handles", "handle_count_mismatches", "orphan_blocks",
+                    "orphan_allocations", "invalid_blocks", "allocated_not_in_use", "in_use_not_allocated",
+                    "in_use_not_in_pool", "orphan_affinities")
+    out["problems"] = sum(len(out[k]) for k in problem_keys if k in out)
+    out["ok"] = out["problems"] == 0
+    return out
+
+
+def _scan_blocks(block_list: list[Mapping[str, Any]], existing: set[str]) -> dict[str, Any]:
+    """Every allocation by IP, allocations per handle and block, and the blocks' own problems."""
     allocs_by_ip: dict[str, list[dict]] = {}
     handle_counts: dict[str, dict[str, int]] = {}
-    invalid: list[dict] = []
-    orphan_blocks: list[dict] = []
-    orphan_allocs: list[dict] = []
-    reserved_in_use: set[str] = set()
+    out: dict[str, Any] = {"allocs_by_ip": allocs_by_ip, "handle_counts": handle_counts, "invalid_blocks": [],
+                           "orphan_blocks": [], "orphan_allocations": [], "reserved_in_use": set()}
     for b in block_list:
         cidr = str(block_network(b))
         err = validate_block(b)
         if err:
-            invalid.append({"block": cidr, "error": err})
+            out["invalid_blocks"].append({"block": cidr, "error": err})
         aff = affinity_of(b)
         if aff and aff[0] == "host" and aff[1] not in existing:
-            orphan_blocks.append({"block": cidr, "affinity": b.get("affinity"), "node": aff[1]})
+            out["orphan_blocks"].append({"block": cidr, "affinity": b.get("affinity"), "node": aff[1]})
         for a in allocations(b):
             rec = {"ip": a.ip, "block": cidr, "handle": a.handle, "node": a.attrs.get("node") or (aff[1] if aff else None)}
             for k in ("pod", "namespace", "type"):
                 if a.attrs.get(k):
                     rec[k] = a.attrs[k]
             if a.handle and a.handle.lower() == WINDOWS_RESERVED_HANDLE:
-                reserved_in_use.add(a.ip)
+                out["reserved_in_use"].add(a.ip)
             elif a.handle:
                 handle_counts.setdefault(a.handle, {})
                 handle_counts[a.handle][cidr] = handle_counts[a.handle].get(cidr, 0) + 1
             allocs_by_ip.setdefault(a.ip, []).append(rec)
             owner = a.attrs.get("node")
             if owner and owner not in existing:
-                orphan_allocs.append(rec)
+                out["orphan_allocations"].append(rec)
+    return out
 
-    # handles: missing ones, leaked ones (no allocation), count mismatches
-    missing_handles = sorted(h for h in handle_counts if h not in handle_map)
-    leaked_handles = sorted(h for h in handle_map if h not in handle_counts)
+
+def _handle_problems(handle_map: dict[str, Any], handle_counts: dict[str, dict[str, int]],
+                     allocs_by_ip: dict[str, list[dict]]) -> dict[str, Any]:
+    """Handles missing, leaked (no allocation) and counting other than their allocations."""
     mismatches = []
     for h, value in sorted(handle_map.items()):
         if h not in handle_counts:
@@ -413,76 +435,66 @@ def ipam_check(blocks: Iterable[Any], handles: Iterable[Any] | Mapping[str, Any]
             if recorded.get(cidr, 0) != actual.get(cidr, 0):
                 mismatches.append({"handle": h, "block": cidr, "handle_count": recorded.get(cidr, 0),
                                    "allocations": actual.get(cidr, 0)})
-
-    out: dict[str, Any] = {
-        "blocks": len(block_list),
-        "allocations": sum(len(v) for v in allocs_by_ip.values()),
-        "handles": len(handle_map),
+    missing = sorted(h for h in handle_counts if h not in handle_map)
+    return {
         "missing_handles": [{"handle": h, "ips": sorted(r["ip"] for rs in allocs_by_ip.values()
-                                                        for r in rs if r["handle"] == h)}
-                            for h in missing_handles],
-        "leaked_handles": leaked_handles,
+                                                        for r in rs if r["handle"] == h)} for h in missing],
+        "leaked_handles": sorted(h for h in handle_map if h not in handle_counts),
         "handle_count_mismatches": mismatches,
-        "orphan_blocks": orphan_blocks,
-        "orphan_allocations": orphan_allocs,
-        "invalid_blocks": invalid,
     }
 
-    if workload_endpoints is not None:
-        in_use: dict[str, list[str]] = {}
-        for n in node_objs:
-            name = (n.get("metadata") or {}).get("name")
-            for ip in node_tunnel_ips(n):
-                in_use.setdefault(ip, []).append(f"Node({name})")
-        for w in workload_endpoints:
-            meta = w.get("metadata") or {}
-            for ip in workload_ips(w):
-                in_use.setdefault(ip, []).append(f"Workload({meta.get('namespace')}/{meta.get('name')})")
-        for ip in reserved_in_use:
-            in_use.setdefault(ip, []).append("Reserved for Windows")
-        out["allocated_not_in_use"] = [r for ip in sorted(allocs_by_ip) if ip not in in_use for r in allocs_by_ip[ip]]
-        pool_nets = []
-        for p in pools or []:
-            spec = p.get("spec") or {}
-            if spec.get("disabled") or not spec.get("cidr"):
-                continue
-            pool_nets.append(ipaddress.ip_network(spec["cidr"], strict=False))
-        not_alloc, not_in_pool = [], []
-        for ip in sorted(in_use):
-            if ip in allocs_by_ip:
-                continue
-            addr = ipaddress.ip_address(ip)
-            entry = {"ip": ip, "owners": in_use[ip]}
-            if pools is not None and not any(addr in net for net in pool_nets):
-                not_in_pool.append(entry)
-            else:
-                not_alloc.append(entry)
-        out["in_use_not_allocated"] = not_alloc
-        if pools is not None:
-            out["in_use_not_in_pool"] = not_in_pool
 
-    if affinities is not None:
-        by_cidr = {str(block_network(b)): b for b in block_list}
-        orphan_affs = []
-        for name, value in _values(affinities):
-            if not name or "/" not in name:
-                continue
-            node, _sep, cidr = name.partition("/")
-            cidr = str(ipaddress.ip_network(cidr, strict=False))
-            reason = None
-            if node not in existing:
-                reason = "node does not exist"
-            elif cidr not in by_cidr:
-                reason = "block does not exist"
-            elif by_cidr[cidr].get("affinity") != f"host:{node}":
-                reason = f"block is affine to {by_cidr[cidr].get('affinity')!r}"
-            if reason:
-                orphan_affs.append({"node": node, "block": cidr, "state": affinity_state(value), "reason": reason})
-        out["orphan_affinities"] = orphan_affs
+def _usage_problems(node_objs: list[Mapping[str, Any]], workload_endpoints: Iterable[Mapping[str, Any]],
+                    reserved_in_use: set[str], allocs_by_ip: dict[str, list[dict]],
+                    pools: Iterable[Mapping[str, Any]] | None) -> dict[str, Any]:
+    """Addresses allocated but used by no workload or node, and used but not allocated."""
+    in_use: dict[str, list[str]] = {}
+    for n in node_objs:
+        name = (n.get("metadata") or {}).get("name")
+        for ip in node_tunnel_ips(n):
+            in_use.setdefault(ip, []).append(f"Node({name})")
+    for w in workload_endpoints:
+        meta = w.get("metadata") or {}
+        for ip in workload_ips(w):
+            in_use.setdefault(ip, []).append(f"Workload({meta.get('namespace')}/{meta.get('name')})")
+    for ip in reserved_in_use:
+        in_use.setdefault(ip, []).append("Reserved for Windows")
+    out: dict[str, Any] = {
+        "allocated_not_in_use": [r for ip in sorted(allocs_by_ip) if ip not in in_use for r in allocs_by_ip[ip]]}
+    pool_nets = [ipaddress.ip_network((p.get("spec") or {})["cidr"], strict=False) for p in pools or []
+                 if not (p.get("spec") or {}).get("disabled") and (p.get("spec") or {}).get("cidr")]
+    not_alloc, not_in_pool = [], []
+    for ip in sorted(in_use):
+        if ip in allocs_by_ip:
+            continue
+        entry = {"ip": ip, "owners": in_use[ip]}
+        if pools is not None and not any(ipaddress.ip_address(ip) in net for net in pool_nets):
+            not_in_pool.append(entry)
+        else:
+            not_alloc.append(entry)
+    out["in_use_not_allocated"] = not_alloc
+    if pools is not None:
+        out["in_use_not_in_pool"] = not_in_pool
+    return out
 
-    problem_keys = ("missing_handles", "leaked_handles", "handle_count_mismatches", "orphan_blocks",
-                    "orphan_allocations", "invalid_blocks", "allocated_not_in_use", "in_use_not_allocated",
-                    "in_use_not_in_pool", "orphan_affinities")
-    out["problems"] = sum(len(out[k]) for k in problem_keys if k in out)
-    out["ok"] = out["problems"] == 0
+
+def _orphan_affinities(affinities: Iterable[Mapping[str, Any]], block_list: list[Mapping[str, Any]],
+                       existing: set[str]) -> list[dict]:
+    """Affinities of missing nodes, or pointing at missing or other nodes' blocks."""
+    by_cidr = {str(block_network(b)): b for b in block_list}
+    out = []
+    for name, value in _values(affinities):
+        if not name or "/" not in name:
+            continue
+        node, _sep, cidr = name.partition("/")
+        cidr = str(ipaddress.ip_network(cidr, strict=False))
+        reason = None
+        if node not in existing:
+            reason = "node does not exist"
+        elif cidr not in by_cidr:
+            reason = "block does not exist"
+        elif by_cidr[cidr].get("affinity") != f"host:{node}":
+            reason = f"block is affine to {by_cidr[cidr].get('affinity')!r}"
+        if reason:
+            out.append({"node": node, "block": cidr, "state": affinity_state(value), "reason": reason})
     return out

@@ -127,12 +127,46 @@ def load_and_plan(ds, cluster: Cluster, dead: dict[str, list[str]], view: View) 
     names = list(dead)
     if not names:
         return []
-    node_key = {n: model.resource_key("Node", n) for n in names}
     for n in names:
         e = cluster.nodes.get(n)
         if e is not None:
             view.add(e)
-    # Round 1: per-node exact keys and prefixes.
+    weps_by_node, aff_by_node = _read_node_keys(ds, cluster, dead, view)
+    releases = _read_blocks_and_handles(ds, cluster, dead, view, weps_by_node, aff_by_node)
+    # Per-node resources found in the cluster-wide reads.
+    peers_by_node = _by_spec_node(cluster.peers, dead)
+    heps_by_node = _by_spec_node(cluster.heps, dead)
+    felix_keys = felix_reports(cluster.felix)[1]
+    # Felix's region segment (model.RegionString): "no-region" unless OpenStack regions are in use.
+    regions = {e.key[len(FELIX_PREFIX):].split("/")[0] for e in cluster.felix} | {"no-region"}
+    plans = []
+    for n in names:
+        for e in peers_by_node.get(n, []) + heps_by_node.get(n, []) + felix_keys.get(n, []):
+            view.add(e)
+        plan = NodePlan(name=n, reasons=dead[n], node_rev=cluster.nodes[n].rev if n in cluster.nodes else None)
+        plan.releases = releases.get(n, [])
+        plan.weps = [e.key for e in weps_by_node.get(n, [])]
+        plan.affinities = aff_by_node.get(n, [])
+        host = model.ipam_host_key(n)
+        plan.host_key = host if view.get(host) else None
+        plan.peers = [e.key for e in peers_by_node.get(n, [])]
+        fk = model.resource_key("FelixConfiguration", f"node.{n}")
+        bk = model.resource_key("BGPConfiguration", f"node.{n}")
+        plan.felix_config = fk if view.get(fk) else None
+        plan.bgp_config = bk if view.get(bk) else None
+        plan.heps = [e.key for e in heps_by_node.get(n, [])]
+        plan.status_keys = [e.key for e in felix_keys.get(n, [])]
+        plan.status_report_keys = [f"{FELIX_PREFIX}{r}/host/{n}/{leaf}" for r in sorted(regions)
+                                   for leaf in ("status", "last_reported_status")]
+        plans.append(plan)
+    return plans
+
+
+def _read_node_keys(ds, cluster: Cluster, dead: dict[str, list[str]],
+                    view: View) -> tuple[dict[str, list[Item]], dict[str, list[tuple[str, str]]]]:
+    """Round 1: per-node exact keys and prefixes. Returns the WorkloadEndpoints and the
+    (affinity key, block key) pairs of each node."""
+    names = list(dead)
     exact = []
     for n in names:
         exact += [model.resource_key("FelixConfiguration", f"node.{n}"),
@@ -140,12 +174,8 @@ def load_and_plan(ds, cluster: Cluster, dead: dict[str, list[str]], view: View) 
         exact += [model.handle_key(h) for h in ipam.tunnel_handles(n)]
     prefixes = {f"{model.ipam_host_key(n)}/": n for n in names}
     wanted_wep_prefixes = {wep_name_prefix(n): n for n in names}
-    wep_keys = []
-    for e in cluster.wep_keys:
-        wname = e.key.rsplit("/", 1)[-1]
-        for pre in _prefixes_of(wname, wanted_wep_prefixes):
-            wep_keys.append(e.key)
-            break
+    wep_keys = [e.key for e in cluster.wep_keys
+                if any(True for _pre in _prefixes_of(e.key.rsplit("/", 1)[-1], wanted_wep_prefixes))]
     for k, e in ds.read_keys(exact + wep_keys).items():
         view.add(e, k)
     aff_by_node: dict[str, list[tuple[str, str]]] = {}
@@ -157,15 +187,21 @@ def load_and_plan(ds, cluster: Cluster, dead: dict[str, list[str]], view: View) 
                 view.add(e)
                 cidr = parsed[1].split("/", 1)[1]
                 aff_by_node.setdefault(node, []).append((e.key, model.block_key(cidr)))
-
     weps_by_node: dict[str, list[Item]] = {}
     for k in wep_keys:
         e = view.get(k)
         node = ((e.value or {}).get("spec") or {}).get("node") if e else None
         if node in dead:
             weps_by_node.setdefault(node, []).append(e)
+    return weps_by_node, aff_by_node
 
-    # Round 2: blocks holding the nodes' addresses and affinities.
+
+def _read_blocks_and_handles(ds, cluster: Cluster, dead: dict[str, list[str]], view: View,
+                             weps_by_node: dict[str, list[Item]],
+                             aff_by_node: dict[str, list[tuple[str, str]]]) -> dict[str, list[tuple[str, ipam.Release]]]:
+    """Round 2: the blocks holding the nodes' addresses and affinities; round 3: the pod handles
+    of their allocations. Returns each node's releases (block key, target)."""
+    names = list(dead)
     ip_owner: dict[str, str] = {}
     block_keys: set[str] = set()
     for n in names:
@@ -202,37 +238,9 @@ def load_and_plan(ds, cluster: Cluster, dead: dict[str, list[str]], view: View) 
             releases.setdefault(owner, []).append((bkey, ipam.Release(a.ip, a.handle, a.seq)))
             if a.handle:
                 handles_needed.add(model.handle_key(a.handle))
-    # Round 3: the pod handles of those allocations.
     for k, e in ds.read_keys(sorted(handles_needed - set(view.items))).items():
         view.add(e, k)
-
-    # Per-node resources found in the cluster-wide reads.
-    peers_by_node = _by_spec_node(cluster.peers, dead)
-    heps_by_node = _by_spec_node(cluster.heps, dead)
-    felix_keys = felix_reports(cluster.felix)[1]
-    # Felix's region segment (model.RegionString): "no-region" unless OpenStack regions are in use.
-    regions = {e.key[len(FELIX_PREFIX):].split("/")[0] for e in cluster.felix} | {"no-region"}
-    plans = []
-    for n in names:
-        for e in peers_by_node.get(n, []) + heps_by_node.get(n, []) + felix_keys.get(n, []):
-            view.add(e)
-        plan = NodePlan(name=n, reasons=dead[n], node_rev=cluster.nodes[n].rev if n in cluster.nodes else None)
-        plan.releases = releases.get(n, [])
-        plan.weps = [e.key for e in weps_by_node.get(n, [])]
-        plan.affinities = aff_by_node.get(n, [])
-        host = model.ipam_host_key(n)
-        plan.host_key = host if view.get(host) else None
-        plan.peers = [e.key for e in peers_by_node.get(n, [])]
-        fk = model.resource_key("FelixConfiguration", f"node.{n}")
-        bk = model.resource_key("BGPConfiguration", f"node.{n}")
-        plan.felix_config = fk if view.get(fk) else None
-        plan.bgp_config = bk if view.get(bk) else None
-        plan.heps = [e.key for e in heps_by_node.get(n, [])]
-        plan.status_keys = [e.key for e in felix_keys.get(n, [])]
-        plan.status_report_keys = [f"{FELIX_PREFIX}{r}/host/{n}/{leaf}" for r in sorted(regions)
-                                   for leaf in ("status", "last_reported_status")]
-        plans.append(plan)
-    return plans
+    return releases
 
 
 def _prefixes_of(name: str, wanted: dict[str, str]) -> Iterator[str]:

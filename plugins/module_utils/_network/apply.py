@@ -22,6 +22,7 @@ from ansible_collections.netops.calico.plugins.module_utils._network.settings im
 from ansible_collections.netops.calico.plugins.module_utils._network.spec import Context, SpecResult
 from ansible_collections.netops.calico.plugins.module_utils._network.validate import validate
 from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import ensure_resource
 
 
@@ -38,23 +39,6 @@ class ApplyOptions:
     force: bool = False
     nodes_converged: bool = False
     acknowledge_dataplane_switch: bool = False
-
-
-class _Tracker:
-    """changed and before/after for --diff over several resources and several writes."""
-
-    def __init__(self) -> None:
-        self.changed = False
-        self.before: dict[str, Any] = {}
-        self.after: dict[str, Any] = {}
-        self.resources: dict[str, Any] = {}
-
-    def add(self, key: str, res: dict[str, Any]) -> dict | None:
-        self.changed = self.changed or res["changed"]
-        self.before.setdefault(key, res["diff"]["before"])
-        self.after[key] = res["diff"]["after"]
-        self.resources[key] = res["resource"]
-        return res["resource"]
 
 
 def _spec_of(resource: dict | None) -> dict[str, Any] | None:
@@ -84,179 +68,216 @@ def preflight_pools(pools: list[PoolWant], current: dict[str, dict | None]) -> l
 
 
 def apply(ds, sr: SpecResult, ctx: Context, pools: list[PoolWant], opts: ApplyOptions) -> dict[str, Any]:
-    """Make the datastore match the spec, one safe stage at a time. Returns the module result."""
-    eff = sr.effective
-    target = eff["encapsulationMode"]
-    t = _Tracker()
-    warnings = list(sr.warnings)
+    """Make the datastore match the spec, one safe stage at a time. Returns the module result.
+    Check mode: ``ds`` is a ``DryRun``, and every stage runs the same way against it."""
+    run = _Apply(ds, sr, ctx, opts)
+    run.read(pools)
+    start = run.stage()
+    run.refuse_unsafe(start)
+    run.bgp_configuration()
+    run.felix_first(start)
+    run.pools()
+    run.retire_old_encapsulation()
+    return run.result(start, pools)
 
-    felix = ds.get("FelixConfiguration", "default")
-    bgpconf = ds.get("BGPConfiguration", "default")
-    current = {p.name: ds.get("IPPool", p.name) for p in pools}
-    nodes = ds.list("Node")
 
-    # what we cannot manage, and scale
-    managed = []
-    for p in pools:
-        if current[p.name] is None and not p.cidr:
-            opt = "ipv4_pool_cidr" if p.version == 4 else "ipv6_pool_cidr"
-            warnings.append(f"IPPool {p.name} does not exist and {opt} is not set: nothing to create")
-            continue
-        managed.append(p)
-    errors = preflight_pools(managed, current)
-    if errors:
-        raise ValidationError(errors)
-    mesh = opts.bgp.get("nodeToNodeMeshEnabled")
-    if mesh is None:
-        mesh = (_spec_of(bgpconf) or {}).get("nodeToNodeMeshEnabled")
-    mesh = True if mesh is None else mesh
-    rrs = sum(1 for n in nodes if ((n.get("spec") or {}).get("bgp") or {}).get("routeReflectorClusterID"))
-    node_count = ctx.node_count if ctx.node_count is not None else len(nodes)
-    warnings += scale_warnings(eff, ctx, node_count, mesh, rrs)
-    if sr.backend == "bird" and not mesh and not rrs and len(nodes) > 1 and not ds.list("BGPPeer"):
-        warnings.append("BIRD will have no BGP peers: nodeToNodeMeshEnabled is false and there are no route "
-                        "reflectors or BGPPeers, so no pod routes are exchanged; set bgp_mesh: true or add peers")
+class _Apply:
+    """One run of ``apply``: what was read, what was written (``changes``), and the migration's
+    progress. The stage is derived again from the datastore state after every step."""
 
-    pool_state = {p.name: _spec_of(current[p.name]) for p in managed}
-    felix_state = _spec_of(felix)
+    def __init__(self, ds, sr: SpecResult, ctx: Context, opts: ApplyOptions) -> None:
+        self.ds, self.sr, self.ctx, self.opts = ds, sr, ctx, opts
+        self.eff = sr.effective
+        self.target = self.eff["encapsulationMode"]
+        self.changes = Changes()
+        self.warnings = list(sr.warnings)
+        self.managed: list[PoolWant] = []
+        self.pool_state: dict[str, dict | None] = {}
+        self.felix_state: dict | None = None
+        self.nodes: list[dict] = []
+        self.existing = False
+        self.host_mtu: int | None = None
+        self.tunnels: dict[str, int | None] = {}
+        self.done_now: list[int] = []
+        self.waiting: str | None = None
+        self.missing: list[str] = []
+        self.flipped_now = False
 
-    def v4_specs() -> list[dict]:
-        return [s for p in managed if p.version == 4 and (s := pool_state[p.name]) is not None]
+    # -- reading ---------------------------------------------------------------------------
+    def read(self, pools: list[PoolWant]) -> None:
+        """Current state, what cannot be managed, preflight errors, scale warnings, the MTU."""
+        ds, opts = self.ds, self.opts
+        felix = ds.get("FelixConfiguration", "default")
+        bgpconf = ds.get("BGPConfiguration", "default")
+        current = {p.name: ds.get("IPPool", p.name) for p in pools}
+        self.nodes = nodes = ds.list("Node")
+        for p in pools:
+            if current[p.name] is None and not p.cidr:
+                opt = "ipv4_pool_cidr" if p.version == 4 else "ipv6_pool_cidr"
+                self.warnings.append(f"IPPool {p.name} does not exist and {opt} is not set: nothing to create")
+                continue
+            self.managed.append(p)
+        errors = preflight_pools(self.managed, current)
+        if errors:
+            raise ValidationError(errors)
+        mesh = opts.bgp.get("nodeToNodeMeshEnabled")
+        if mesh is None:
+            mesh = (_spec_of(bgpconf) or {}).get("nodeToNodeMeshEnabled")
+        mesh = True if mesh is None else mesh
+        rrs = sum(1 for n in nodes if ((n.get("spec") or {}).get("bgp") or {}).get("routeReflectorClusterID"))
+        node_count = self.ctx.node_count if self.ctx.node_count is not None else len(nodes)
+        self.warnings += scale_warnings(self.eff, self.ctx, node_count, mesh, rrs)
+        if self.sr.backend == "bird" and not mesh and not rrs and len(nodes) > 1 and not ds.list("BGPPeer"):
+            self.warnings.append("BIRD will have no BGP peers: nodeToNodeMeshEnabled is false and there are no "
+                                 "route reflectors or BGPPeers, so no pod routes are exchanged; set bgp_mesh: true "
+                                 "or add peers")
+        self.pool_state = {p.name: _spec_of(current[p.name]) for p in self.managed}
+        self.felix_state = _spec_of(felix)
+        self.existing = bool(nodes) or any(current.values())
+        self.host_mtu, clamped = _mtu.clamp_host_mtu(opts.host_mtu, self.felix_state or {}, opts.host_mtu_nodes,
+                                                     [(n.get("metadata") or {}).get("name", "") for n in nodes])
+        if clamped:
+            self.warnings.append(clamped)
+        self.tunnels = _mtu.tunnel_mtus(self.host_mtu, self.eff["mtu"] or None)
 
-    direction, stage = derive_stage(target, classify(v4_specs()), felix_state)
-    start_direction, start_stage = direction, stage
+    def stage(self) -> tuple[str | None, int | None]:
+        """(direction, next stage) from the pools' modes and Felix's flags as they are now."""
+        v4 = [s for p in self.managed if p.version == 4 and (s := self.pool_state[p.name]) is not None]
+        return derive_stage(self.target, classify(v4), self.felix_state)
 
-    refusals = []
-    if direction and not (opts.migrate or opts.force):
-        frm = "IP-in-IP (BIRD)" if direction == "ipip->vxlan" else "VXLAN"
-        steps = "; ".join(f"{i}. {n}" for i, (n, _d) in enumerate(STAGES[direction], 1))
-        where = "starting" if stage == 1 else f"at stage {stage} ({STAGES[direction][stage - 1][0]})"
-        refusals.append(f"The cluster's pools use {frm} and the spec asks for {target}: switching in one shot "
-                        f"drops traffic between nodes that have not yet picked up the new configuration. Set "
-                        f"migrate: true to run the staged migration ({steps}; {where}) and rerun until "
-                        f"migration.complete, or force: true to switch at once.")
-    cur_bpf = bool((felix_state or {}).get("bpfEnabled"))
-    existing = bool(nodes) or any(current.values())
-    if existing and cur_bpf != eff["bpfEnabled"] and not opts.acknowledge_dataplane_switch:
-        refusals.append(f"Switching the eBPF dataplane {'on' if eff['bpfEnabled'] else 'off'} in a running cluster "
-                        "replaces every node's dataplane and resets existing connections (and needs kube-proxy "
-                        "removed before / restored after). Set acknowledge_dataplane_switch: true to do it.")
-    if refusals:
-        raise Refused(" ".join(refusals) + " Nothing was written.")
+    def refuse_unsafe(self, start: tuple[str | None, int | None]) -> None:
+        """A one-shot encapsulation switch or a dataplane switch needs an explicit option."""
+        (direction, stage), opts, eff = start, self.opts, self.eff
+        refusals = []
+        if direction and not (opts.migrate or opts.force):
+            frm = "IP-in-IP (BIRD)" if direction == "ipip->vxlan" else "VXLAN"
+            steps = "; ".join(f"{i}. {n}" for i, (n, _d) in enumerate(STAGES[direction], 1))
+            where = "starting" if stage == 1 else f"at stage {stage} ({STAGES[direction][stage - 1][0]})"
+            refusals.append(f"The cluster's pools use {frm} and the spec asks for {self.target}: switching in one "
+                            f"shot drops traffic between nodes that have not yet picked up the new configuration. "
+                            f"Set migrate: true to run the staged migration ({steps}; {where}) and rerun until "
+                            f"migration.complete, or force: true to switch at once.")
+        cur_bpf = bool((self.felix_state or {}).get("bpfEnabled"))
+        if self.existing and cur_bpf != eff["bpfEnabled"] and not opts.acknowledge_dataplane_switch:
+            refusals.append(f"Switching the eBPF dataplane {'on' if eff['bpfEnabled'] else 'off'} in a running "
+                            "cluster replaces every node's dataplane and resets existing connections (and needs "
+                            "kube-proxy removed before / restored after). Set acknowledge_dataplane_switch: true "
+                            "to do it.")
+        if refusals:
+            raise Refused(" ".join(refusals) + " Nothing was written.")
 
-    host_mtu, clamped = _mtu.clamp_host_mtu(opts.host_mtu, felix_state or {}, opts.host_mtu_nodes,
-                                            [(n.get("metadata") or {}).get("name", "") for n in nodes])
-    if clamped:
-        warnings.append(clamped)
-    tunnels = _mtu.tunnel_mtus(host_mtu, eff["mtu"] or None)
-    done_now: list[int] = []
-    waiting: str | None = None
-    missing: list[str] = []
+    # -- the stages ------------------------------------------------------------------------
+    def _ensure(self, kind_name: str, name: str, spec: dict[str, Any], **kw: Any) -> dict | None:
+        res = ensure_resource(self.ds, kind_name, name, "present", spec, changes=self.changes, **kw)
+        return _spec_of(res["resource"])
 
-    # 1. BGPConfiguration first, so BIRD has the right mesh before pools change
-    if opts.bgp:
-        t.add("BGPConfiguration/default",
-              ensure_resource(ds, "BGPConfiguration", "default", "present", opts.bgp))
+    def _felix(self, flags: dict[str, bool]) -> None:
+        self.felix_state = self._ensure("FelixConfiguration", "default",
+                                        {**felix_spec(self.eff, self.ctx, self.tunnels), **flags},
+                                        defaults=felixconfig.default_felixconfiguration_spec)
 
-    # 2. FelixConfiguration: everything we own; during a migration both encapsulations on
-    flags = {"ipipEnabled": True, "vxlanEnabled": True} if direction else steady_flags(eff)
-    res = t.add("FelixConfiguration/default",
-                ensure_resource(ds, "FelixConfiguration", "default", "present",
-                                {**felix_spec(eff, ctx, tunnels), **flags},
-                                defaults=felixconfig.default_felixconfiguration_spec))
-    felix_state = _spec_of(res)
-    if direction and stage == 1:
-        done_now.append(1)
-    direction, stage = derive_stage(target, classify(v4_specs()), felix_state)
+    def bgp_configuration(self) -> None:
+        """BGPConfiguration first, so BIRD has the right mesh before pools change."""
+        if self.opts.bgp:
+            self._ensure("BGPConfiguration", "default", self.opts.bgp)
 
-    # 3. pools: other fields always converge; modes flip only when the stage allows
-    flip = direction is None or stage == 3
-    if direction and stage == 2:
-        if direction == "ipip->vxlan" or opts.force:
-            flip = True
-        elif opts.nodes_converged and 1 not in done_now:
-            flip = True
-        else:
-            waiting = ("every host to run BIRD: apply node_settings (CALICO_NETWORKING_BACKEND=bird) on every "
-                       "host, then rerun with nodes_converged: true")
-    from_modes = {v: next(({"ipipMode": s.get("ipipMode") or "Never", "vxlanMode": s.get("vxlanMode") or "Never"}
-                           for p in managed if p.version == v and (s := pool_state[p.name]) is not None), None)
-                  for v in (4, 6)}
-    flipped_now = False
-    for p in managed:
-        want = p.spec()
-        if flip:
-            want.update(pool_modes(eff, p.version))
-        elif pool_state[p.name] is None:
-            want.update(from_modes[p.version] or pool_modes(eff, p.version))
-        before_encap = pool_encap(pool_state[p.name]) if pool_state[p.name] is not None else None
-        res = t.add(f"IPPool/{p.name}",
-                    ensure_resource(ds, "IPPool", p.name, "present", want,
-                                    defaults=_ippool.default_pool_spec, immutable=_ippool.IMMUTABLE,
-                                    validate=_ippool.validate_pool_spec))
-        pool_state[p.name] = _spec_of(res)
-        if before_encap is not None and before_encap != pool_encap(pool_state[p.name]):
-            flipped_now = True
-    if direction and stage == 2 and flip:
-        done_now.append(2)
-    direction, stage = derive_stage(target, classify(v4_specs()), felix_state)
+    def felix_first(self, start: tuple[str | None, int | None]) -> None:
+        """FelixConfiguration: everything we own; during a migration both encapsulations on."""
+        direction, stage = start
+        self._felix({"ipipEnabled": True, "vxlanEnabled": True} if direction else steady_flags(self.eff))
+        if direction and stage == 1:
+            self.done_now.append(1)
 
-    # 4. the old encapsulation goes once every node has the new tunnel
-    if direction and stage == 3:
-        v6_vxlan = any(p.version == 6 and pool_encap(pool_state[p.name]) == "vxlan" for p in managed)
+    def pools(self) -> None:
+        """Pools: other fields always converge; modes flip only when the stage allows."""
+        direction, stage = self.stage()
+        flip = direction is None or stage == 3
+        if direction and stage == 2:
+            if direction == "ipip->vxlan" or self.opts.force:
+                flip = True
+            elif self.opts.nodes_converged and 1 not in self.done_now:
+                flip = True
+            else:
+                self.waiting = ("every host to run BIRD: apply node_settings (CALICO_NETWORKING_BACKEND=bird) on "
+                                "every host, then rerun with nodes_converged: true")
+        from_modes = {v: next(({"ipipMode": s.get("ipipMode") or "Never", "vxlanMode": s.get("vxlanMode") or "Never"}
+                               for p in self.managed if p.version == v and (s := self.pool_state[p.name]) is not None),
+                              None) for v in (4, 6)}
+        for p in self.managed:
+            want = p.spec()
+            if flip:
+                want.update(pool_modes(self.eff, p.version))
+            elif self.pool_state[p.name] is None:
+                want.update(from_modes[p.version] or pool_modes(self.eff, p.version))
+            before = self.pool_state[p.name]
+            self.pool_state[p.name] = self._ensure("IPPool", p.name, want, defaults=_ippool.default_pool_spec,
+                                                   immutable=_ippool.IMMUTABLE, validate=_ippool.validate_pool_spec)
+            if before is not None and pool_encap(before) != pool_encap(self.pool_state[p.name]):
+                self.flipped_now = True
+        if direction and stage == 2 and flip:
+            self.done_now.append(2)
+
+    def retire_old_encapsulation(self) -> None:
+        """The old encapsulation goes once every node has the new tunnel."""
+        direction, stage = self.stage()
+        if not (direction and stage == 3):
+            return
+        if self._nodes_ready(direction):
+            self._felix(steady_flags(self.eff))
+            self.done_now.append(3)
+            self.missing = []
+
+    def _nodes_ready(self, direction: str) -> bool:
+        managed, opts = self.managed, self.opts
+        v6_vxlan = any(p.version == 6 and pool_encap(self.pool_state[p.name]) == "vxlan" for p in managed)
         v4_new = any(p.version == 4 for p in managed)
-        missing = nodes_missing_tunnel(nodes, direction, v4_new, v6_vxlan if direction == "ipip->vxlan" else False)
-        selective = any((pool_state[p.name] or {}).get("nodeSelector", "all()") not in ("all()", "")
+        self.missing = missing = nodes_missing_tunnel(self.nodes, direction, v4_new,
+                                                      v6_vxlan if direction == "ipip->vxlan" else False)
+        selective = any((self.pool_state[p.name] or {}).get("nodeSelector", "all()") not in ("all()", "")
                         for p in managed)
         tunnel = "VXLAN" if direction == "ipip->vxlan" else "IP-in-IP"
         if opts.force:
-            ok = True
-        elif flipped_now and nodes:
-            ok, waiting = False, (f"calico-node on every node to allocate its {tunnel} tunnel address after the "
-                                  "pools changed in this run: rerun")
-        elif selective:
-            ok = opts.nodes_converged
-            if not ok:
-                waiting = (f"a pool selects only some nodes, so {tunnel} tunnel addresses cannot prove every node "
-                           "is ready: rerun with nodes_converged: true once the nodes carry the new tunnels")
-        else:
-            ok = not missing
-            if not ok:
-                waiting = (f"calico-node on {len(missing)} node(s) to allocate a {tunnel} tunnel address: "
-                           f"{', '.join(missing[:20])}{' ...' if len(missing) > 20 else ''} (rerun; a node that "
-                           "no longer exists must be decommissioned first)")
-        if ok:
-            res = t.add("FelixConfiguration/default",
-                        ensure_resource(ds, "FelixConfiguration", "default", "present",
-                                        {**felix_spec(eff, ctx, tunnels), **steady_flags(eff)},
-                                        defaults=felixconfig.default_felixconfiguration_spec))
-            felix_state = _spec_of(res)
-            done_now.append(3)
-            missing = []
-        direction, stage = derive_stage(target, classify(v4_specs()), felix_state)
+            return True
+        if self.flipped_now and self.nodes:
+            self.waiting = (f"calico-node on every node to allocate its {tunnel} tunnel address after the pools "
+                            "changed in this run: rerun")
+            return False
+        if selective:
+            if not opts.nodes_converged:
+                self.waiting = (f"a pool selects only some nodes, so {tunnel} tunnel addresses cannot prove every "
+                                "node is ready: rerun with nodes_converged: true once the nodes carry the new tunnels")
+            return opts.nodes_converged
+        if missing:
+            self.waiting = (f"calico-node on {len(missing)} node(s) to allocate a {tunnel} tunnel address: "
+                            f"{', '.join(missing[:20])}{' ...' if len(missing) > 20 else ''} (rerun; a node that "
+                            "no longer exists must be decommissioned first)")
+        return not missing
 
-    backend = sr.backend if direction is None else "bird"
-    v6_vxlan = any(p.version == 6 and pool_encap(pool_state[p.name]) == "vxlan" for p in managed)
-    if not managed:
-        v6_vxlan = ctx.has_ipv6 and pool_modes(eff, 6)["vxlanMode"] != "Never"
-    enabled = enabled_encapsulations(felix_state or {}, v6_vxlan, eff, ctx)
-    mtu = _mtu.compute(host_mtu, eff["mtu"] or None, enabled)
-    warnings += _mtu.mtu_warnings(host_mtu, eff["mtu"] or None, enabled)
-
-    migration = migration_report(start_direction, start_stage, direction, stage, done_now, waiting, missing,
-                                 target, isinstance(ds, DryRun))
-    return {
-        "changed": t.changed,
-        "diff": {"before": t.before, "after": t.after},
-        "effective": eff,
-        "backend": backend,
-        "mtu": mtu,
-        "node_settings": node_settings(eff, ctx, backend, managed or pools, mtu),
-        "migration": migration,
-        "warnings": warnings,
-        "errors": [],
-        "resources": t.resources,
-    }
+    # -- the result ------------------------------------------------------------------------
+    def result(self, start: tuple[str | None, int | None], pools: list[PoolWant]) -> dict[str, Any]:
+        eff, ctx, managed = self.eff, self.ctx, self.managed
+        direction, stage = self.stage()
+        backend = self.sr.backend if direction is None else "bird"
+        v6_vxlan = any(p.version == 6 and pool_encap(self.pool_state[p.name]) == "vxlan" for p in managed)
+        if not managed:
+            v6_vxlan = ctx.has_ipv6 and pool_modes(eff, 6)["vxlanMode"] != "Never"
+        enabled = enabled_encapsulations(self.felix_state or {}, v6_vxlan, eff, ctx)
+        mtu = _mtu.compute(self.host_mtu, eff["mtu"] or None, enabled)
+        self.warnings += _mtu.mtu_warnings(self.host_mtu, eff["mtu"] or None, enabled)
+        migration = migration_report(start[0], start[1], direction, stage, self.done_now, self.waiting,
+                                     self.missing, self.target, isinstance(self.ds, DryRun))
+        return {
+            "changed": self.changes.changed,
+            "diff": self.changes.diff(),
+            "effective": eff,
+            "backend": backend,
+            "mtu": mtu,
+            "node_settings": node_settings(eff, ctx, backend, managed or pools, mtu),
+            "migration": migration,
+            "warnings": self.warnings,
+            "errors": [],
+            "resources": self.changes.resources,
+        }
 
 
 def migration_report(start_direction: str | None, start_stage: int | None, direction: str | None,

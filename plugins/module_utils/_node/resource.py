@@ -9,6 +9,7 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._calico import felixconfig
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import ensure_resource
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (
     NodeError,
@@ -62,42 +63,25 @@ def merge_node(current: dict | None, name: str, bgp: dict[str, Any],
     return (model.with_revision(out, rev) if rev else out), True
 
 
-def node_view(resource: dict | None) -> dict:
-    if not resource:
-        return {}
-    meta = resource.get("metadata") or {}
-    out: dict[str, Any] = {"name": meta.get("name")}
-    if meta.get("labels"):
-        out["labels"] = meta["labels"]
-    out["spec"] = resource.get("spec") or {}
-    return out
-
-
 def ensure_node_resource(ds, p: dict, name: str, addrs: dict[str, Any]) -> dict[str, Any]:
-    """The Node resource (merge) and, when felix_overrides is given, FelixConfiguration node.<name>."""
-    result: dict[str, Any] = {"changed": False, "diffs": []}
+    """The Node resource (merge) and, when felix_overrides is given, FelixConfiguration node.<name>.
+    ``diffs`` is the change tracker's list of the objects that changed."""
+    changes = Changes()
     current = ds.get("Node", name)
     if current is None and getattr(ds, "datastore_type", "etcdv3") == "kubernetes":
         raise NodeError(f"The Kubernetes Node {name!r} does not exist, so Calico has no Node to configure. Join the "
                         "host to the cluster first (kubeadm join), or check name (it must be the Kubernetes node name).")
     new, changed = merge_node(current, name, desired_bgp(p, addrs), p.get("labels"))
+    changes.record(f"Node/{name}", current, new, changed)
     if changed:
-        result["changed"] = True
-        result["diffs"].append({"before_header": f"Node {name}", "after_header": f"Node {name}",
-                                "before": node_view(current), "after": node_view(new)})
         new = ds.create(new) if current is None else ds.update(new)
-    result["node"] = new
-    result["felix_configuration"] = None
+    result: dict[str, Any] = {"node": new, "felix_configuration": None}
     if p.get("felix_overrides"):
         spec, errors = felix_spec(p["felix_overrides"])
         if errors:
             raise NodeError("; ".join(errors))
         res = ensure_resource(ds, "FelixConfiguration", f"node.{name}", "present", spec,
-                              defaults=felixconfig.default_felixconfiguration_spec)
-        if res["changed"]:
-            result["changed"] = True
-            d = dict(res["diff"])
-            d["before_header"] = d["after_header"] = f"FelixConfiguration node.{name}"
-            result["diffs"].append(d)
+                              defaults=felixconfig.default_felixconfiguration_spec, changes=changes)
         result["felix_configuration"] = res["resource"]
+    result.update(changed=changes.changed, diffs=changes.diff_list())
     return result

@@ -113,6 +113,35 @@ def ensure(host: Host, p: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     before = k.status("wireguard")
     res: dict[str, Any] = {"changed": False, "os": osi.as_dict(), "packages": {}, "installed": [],
                            "kernel": {"release": k.release}, "supported": False, "tools": {}}
+    _ensure_packages(host, p, check_mode, osi, k, before, res)
+    res["tools"] = {"wg": host.which("wg")}
+    k = kernel.Kernel(host)   # fresh: a package may have added a module
+    st = _load_and_probe(host, p, check_mode, k, res)
+    kinfo = res["kernel"]
+    kernel_pkgs = set(old_kernel_packages(osi, k.release))
+    if not res["supported"] and check_mode and kernel_pkgs & set(res["installed"]):
+        res["supported"] = None
+        res["msg"] = ("Check mode: the packages that bring WireGuard to this kernel are not installed yet, so "
+                      "kernel support cannot be proven before a real run.")
+        return res
+    if not res["supported"]:
+        probe = kinfo.get("link_probe") or {}
+        detail = f"module: {st.evidence}"
+        if st.checked:
+            detail += f" (checked: {'; '.join(st.checked)})"
+        if probe.get("error"):
+            detail += f"; creating a test link ({probe['method']}) failed: {probe['error'].rstrip('.')}"
+        present = [f"{n} {v}" for n, v in res["packages"].items() if v]
+        res["msg"] = (f"{SUPPORT_PHRASE} ({k.release}): {detail.rstrip('.')}. Fix: {fix_for(osi, k, st)}."
+                      + (f" Installed packages: {', '.join(present)}." if present else ""))
+        if p.get("on_missing_kernel_feature", "fail") == "fail":
+            raise WireguardError(res["msg"], res)
+    return res
+
+
+def _ensure_packages(host: Host, p: dict[str, Any], check_mode: bool, osi: packages.OSInfo, k: kernel.Kernel,
+                     before: kernel.ModuleState, res: dict[str, Any]) -> None:
+    """The packages (given, or the OS's default list for this kernel), installed when missing."""
     skipped: dict[str, str] = {}
     if p.get("packages"):
         wanted = list(p["packages"])
@@ -123,24 +152,28 @@ def ensure(host: Host, p: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     if not wanted and p.get("install", True):
         raise WireguardError(f"No WireGuard package list for {osi.pretty_name or osi.id} (OS family {osi.family!r}); "
                              "set packages.", res)
-    if wanted:
-        try:
+    if not wanted:
+        return
+    try:
+        versions = packages.installed_versions(host, osi.family, wanted)
+    except packages.PackageError as exc:
+        raise WireguardError(str(exc), res) from None
+    missing = [n for n, v in versions.items() if v is None]
+    if missing and p.get("install", True):
+        res["changed"] = True
+        res["installed"] = missing
+        if not check_mode:
+            try:
+                packages.install(host, osi.family, missing, install_recommends=p.get("install_recommends", False))
+            except packages.PackageError as exc:
+                raise WireguardError(f"Installing WireGuard failed: {exc}", res) from None
             versions = packages.installed_versions(host, osi.family, wanted)
-        except packages.PackageError as exc:
-            raise WireguardError(str(exc), res) from None
-        missing = [n for n, v in versions.items() if v is None]
-        if missing and p.get("install", True):
-            res["changed"] = True
-            res["installed"] = missing
-            if not check_mode:
-                try:
-                    packages.install(host, osi.family, missing, install_recommends=p.get("install_recommends", False))
-                except packages.PackageError as exc:
-                    raise WireguardError(f"Installing WireGuard failed: {exc}", res) from None
-                versions = packages.installed_versions(host, osi.family, wanted)
-        res["packages"] = versions
-    res["tools"] = {"wg": host.which("wg")}
-    k = kernel.Kernel(host)   # fresh: a package may have added a module
+    res["packages"] = versions
+
+
+def _load_and_probe(host: Host, p: dict[str, Any], check_mode: bool, k: kernel.Kernel,
+                    res: dict[str, Any]) -> kernel.ModuleState:
+    """Load the module if it is loadable, then prove support by creating a link."""
     st = k.status("wireguard")
     kinfo = res["kernel"]
     kinfo["module"] = st.as_dict()
@@ -169,22 +202,4 @@ def ensure(host: Host, p: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     else:
         kinfo["link_probe"] = None
         res["supported"] = st.state != kernel.MISSING
-    kernel_pkgs = set(old_kernel_packages(osi, k.release))
-    if not res["supported"] and check_mode and kernel_pkgs & set(res["installed"]):
-        res["supported"] = None
-        res["msg"] = ("Check mode: the packages that bring WireGuard to this kernel are not installed yet, so "
-                      "kernel support cannot be proven before a real run.")
-        return res
-    if not res["supported"]:
-        probe = kinfo.get("link_probe") or {}
-        detail = f"module: {st.evidence}"
-        if st.checked:
-            detail += f" (checked: {'; '.join(st.checked)})"
-        if probe.get("error"):
-            detail += f"; creating a test link ({probe['method']}) failed: {probe['error'].rstrip('.')}"
-        present = [f"{n} {v}" for n, v in res["packages"].items() if v]
-        res["msg"] = (f"{SUPPORT_PHRASE} ({k.release}): {detail.rstrip('.')}. Fix: {fix_for(osi, k, st)}."
-                      + (f" Installed packages: {', '.join(present)}." if present else ""))
-        if p.get("on_missing_kernel_feature", "fail") == "fail":
-            raise WireguardError(res["msg"], res)
-    return res
+    return st

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ValidationError
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 
 # the options of every one-resource module besides its own fields (doc fragment netops.calico.resource)
 RESOURCE_OPTIONS: dict[str, dict[str, Any]] = {
@@ -40,23 +41,12 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def _view(resource: dict | None) -> dict:
-    """What --diff shows: name, labels, spec (not uid/timestamps/revision)."""
-    if not resource:
-        return {}
-    meta = resource.get("metadata") or {}
-    out: dict[str, Any] = {"name": meta.get("name")}
-    if meta.get("labels"):
-        out["labels"] = meta["labels"]
-    out["spec"] = resource.get("spec") or {}
-    return out
-
-
 def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, Any],
                     labels: dict[str, str] | None = None,
                     defaults: Callable[[dict], dict] | None = None,
                     immutable: dict[str, str] | None = None,
-                    validate: Callable[[dict], list[str]] | None = None) -> dict[str, Any]:
+                    validate: Callable[[dict], list[str]] | None = None,
+                    changes: Changes | None = None) -> dict[str, Any]:
     """Make resource ``kind_name/name`` match ``spec`` (only the fields given; None means unset
     the field) and ``labels`` (exact set, when not None), or remove it with state=absent.
 
@@ -65,38 +55,43 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
     ``immutable`` maps field -> message: a change of such a field on an existing object is refused.
     ``validate`` gets the whole spec that would be written (defaults applied) and returns errors;
     any error refuses the change before anything is written.
-    Returns changed, diff, resource (after) and the current object before any change.
+    The change is recorded in ``changes`` (a new tracker when None) under ``Kind/name``.
+    Returns changed, diff (this object's before/after), resource (after).
     """
+    changes = Changes() if changes is None else changes
+    key = f"{kind_name}/{name}"
     current = ds.get(kind_name, name)
-    result: dict[str, Any] = {"changed": False, "diff": {"before": _view(current), "after": _view(current)}}
-    defaults = defaults or (lambda s: s)
-
     if state == "absent":
         if current is not None:
-            result["changed"] = True
-            result["diff"]["after"] = {}
             ds.delete(kind_name, name, current["metadata"]["resourceVersion"])
-        result["resource"] = None
-        return result
+        after = None
+    elif current is None:
+        after = ds.create(_new(kind_name, name, spec, labels, defaults or (lambda s: s), validate))
+    else:
+        updated = _updated(current, spec, labels, defaults or (lambda s: s), immutable, validate)
+        after = current if updated is None else ds.update(updated)
+    changes.record(key, current, after, changed=after is not current)
+    return {"changed": after is not current, "diff": changes.diff_of(key), "resource": after}
 
-    wanted = {k: _normalise(v) for k, v in spec.items()}
-    if current is None:
-        new_spec = defaults({k: v for k, v in wanted.items() if v is not None})
-        errors = validate(new_spec) if validate else []
-        if errors:
-            raise ValidationError(errors)
-        resource = model.new_resource(kind_name, name, new_spec, labels=labels)
-        result["changed"] = True
-        result["diff"]["after"] = _view(resource)
-        resource = ds.create(resource)
-        result["resource"] = resource
-        return result
 
+def _new(kind_name: str, name: str, spec: dict[str, Any], labels: dict[str, str] | None,
+         defaults: Callable[[dict], dict], validate: Callable[[dict], list[str]] | None) -> dict:
+    new_spec = defaults({k: _normalise(v) for k, v in spec.items() if v is not None})
+    errors = validate(new_spec) if validate else []
+    if errors:
+        raise ValidationError(errors)
+    return model.new_resource(kind_name, name, new_spec, labels=labels)
+
+
+def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None, defaults: Callable[[dict], dict],
+             immutable: dict[str, str] | None, validate: Callable[[dict], list[str]] | None) -> dict | None:
+    """The resource to write over ``current``, or None when nothing differs."""
+    kind_name = current["kind"]
     cur_spec = copy.deepcopy(current.get("spec") or {})
     effective = defaults(copy.deepcopy(cur_spec))
     new_spec = copy.deepcopy(cur_spec)
     errors = []
-    for field, value in wanted.items():
+    for field, value in ((k, _normalise(v)) for k, v in spec.items()):
         if _normalise(effective.get(field)) == value:
             continue
         if immutable and field in immutable:
@@ -112,21 +107,12 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
     if errors:
         raise ValidationError(errors)
     meta = current.get("metadata") or {}
-    new_labels = meta.get("labels") or {}
-    if labels is not None:
-        new_labels = dict(labels)
+    new_labels = dict(labels) if labels is not None else (meta.get("labels") or {})
     if new_spec == cur_spec and new_labels == (meta.get("labels") or {}):
-        result["resource"] = current
-        return result
-
+        return None
     updated = copy.deepcopy(current)
     updated["spec"] = new_spec
     updated.setdefault("metadata", {})["labels"] = new_labels
     if not new_labels:
         updated["metadata"].pop("labels", None)
-    updated = model.with_revision(model.normalise_resource(updated), meta["resourceVersion"])
-    result["changed"] = True
-    result["diff"]["after"] = _view(updated)
-    updated = ds.update(updated)
-    result["resource"] = updated
-    return result
+    return model.with_revision(model.normalise_resource(updated), meta["resourceVersion"])

@@ -467,12 +467,14 @@ def k8s_node_to_calico(node: dict) -> dict:
     """resources/node.go K8sNodeToCalico (Calico IPAM, not usePodCIDR)."""
     kmeta = node.get("metadata") or {}
     ann = kmeta.get("annotations") or {}
-    klabels = kmeta.get("labels") or {}
+    res = {"kind": "Node", "metadata": _node_meta(kmeta, ann), "spec": _node_spec(node, kmeta, ann),
+           "status": _node_status(node, ann)}
+    return model.with_revision(model.normalise_resource(res), kmeta.get("resourceVersion", ""))
 
-    def get(key: str, check: Callable[[str], bool]) -> str:
-        value = ann.get(NODE_ANN[key], "")
-        return value if value and check(value) else ""
 
+def _node_meta(kmeta: dict, ann: dict) -> dict[str, Any]:
+    """Calico labels/annotations from projectcalico.org/labels and /annotations, Kubernetes labels
+    over them (mergeCalicoAndK8sLabels)."""
     meta: dict[str, Any] = {"name": kmeta.get("name"), "uid": kmeta.get("uid"),
                             "creationTimestamp": kmeta.get("creationTimestamp")}
     labels: dict[str, str] = {}
@@ -485,44 +487,45 @@ def k8s_node_to_calico(node: dict) -> dict:
                     target.update(parsed)
             except ValueError:
                 pass                                   # upstream logs and ignores it
-    labels.update(klabels)                             # Kubernetes labels win (mergeCalicoAndK8sLabels)
+    labels.update(kmeta.get("labels") or {})          # Kubernetes labels win
     annotations[NODE_ANN["kubelabels"]] = model.go_json(_go_map(kmeta.get("labels")))  # nil map -> null
     meta["labels"] = labels
     meta["annotations"] = annotations
+    return meta
 
+
+def _valid_annotations(ann: dict, wanted: tuple[tuple[str, str, Callable[[str], bool]], ...]) -> dict[str, str]:
+    """field -> annotation value, for the (field, NODE_ANN key, check) whose value is set and valid."""
+    out = {}
+    for field, key, check in wanted:
+        value = ann.get(NODE_ANN[key], "")
+        if value and check(value):
+            out[field] = value
+    return out
+
+
+def _node_spec(node: dict, kmeta: dict, ann: dict) -> dict[str, Any]:
     bgp: dict[str, Any] = {}
     asn = ann.get(NODE_ANN["asn"])
     if asn is not None and _asn(asn) is not None:
         bgp["asNumber"] = _asn(asn)
-    for field, key, check in (("ipv4Address", "ipv4", lambda v: _valid_ip(v, 4, True)),
-                              ("ipv6Address", "ipv6", lambda v: _valid_ip(v, 6, True)),
-                              ("ipv4IPIPTunnelAddr", "ipip", lambda v: _valid_ip(v, 4, False)),
-                              ("routeReflectorClusterID", "rr", lambda v: _valid_ip(v, 4, False))):
-        value = get(key, check)
-        if value:
-            bgp[field] = value
-    wireguard = {}
-    for field, key, version in (("interfaceIPv4Address", "wg4", 4), ("interfaceIPv6Address", "wg6", 6)):
-        value = get(key, lambda v, ver=version: _valid_ip(v, ver, False))
-        if value:
-            wireguard[field] = value
+    bgp.update(_valid_annotations(ann, (("ipv4Address", "ipv4", lambda v: _valid_ip(v, 4, True)),
+                                        ("ipv6Address", "ipv6", lambda v: _valid_ip(v, 6, True)),
+                                        ("ipv4IPIPTunnelAddr", "ipip", lambda v: _valid_ip(v, 4, False)),
+                                        ("routeReflectorClusterID", "rr", lambda v: _valid_ip(v, 4, False)))))
+    wireguard = _valid_annotations(ann, (("interfaceIPv4Address", "wg4", lambda v: _valid_ip(v, 4, False)),
+                                         ("interfaceIPv6Address", "wg6", lambda v: _valid_ip(v, 6, False))))
     spec: dict[str, Any] = {}
     if bgp:
         spec["bgp"] = bgp
-    for field, key, check in (("ipv4VXLANTunnelAddr", "vxlan4", lambda v: _valid_ip(v, 4, False)),
-                              ("vxlanTunnelMACAddr", "vxlanmac", _valid_mac),
-                              ("ipv6VXLANTunnelAddr", "vxlan6", lambda v: _valid_ip(v, 6, False)),
-                              ("vxlanTunnelMACAddrV6", "vxlanmac6", _valid_mac)):
-        value = get(key, check)
-        if value:
-            spec[field] = value
+    spec.update(_valid_annotations(ann, (("ipv4VXLANTunnelAddr", "vxlan4", lambda v: _valid_ip(v, 4, False)),
+                                         ("vxlanTunnelMACAddr", "vxlanmac", _valid_mac),
+                                         ("ipv6VXLANTunnelAddr", "vxlan6", lambda v: _valid_ip(v, 6, False)),
+                                         ("vxlanTunnelMACAddrV6", "vxlanmac6", _valid_mac))))
     spec["orchRefs"] = [{"nodeName": kmeta.get("name"), "orchestrator": "k8s"}]
     if wireguard:
         spec["wireguard"] = wireguard
-    addresses = []
-    for field in ("ipv4Address", "ipv6Address"):
-        if bgp.get(field):
-            addresses.append({"address": bgp[field], "type": "CalicoNodeIP"})
+    addresses = [{"address": bgp[f], "type": "CalicoNodeIP"} for f in ("ipv4Address", "ipv6Address") if bgp.get(f)]
     for addr in ((node.get("status") or {}).get("addresses") or []):
         if addr.get("type") in ("InternalIP", "ExternalIP"):
             addresses.append({"address": addr.get("address", ""), "type": addr["type"]})
@@ -539,6 +542,10 @@ def k8s_node_to_calico(node: dict) -> dict:
                     iface["addresses"] = [a for a in iface["addresses"] if _valid_ip(a, 4, False)
                                           or _valid_ip(a, 6, False)]
             spec["interfaces"] = ifaces
+    return spec
+
+
+def _node_status(node: dict, ann: dict) -> dict[str, Any]:
     status: dict[str, Any] = {}
     if ann.get(NODE_ANN["wgkey"]):
         status["wireguardPublicKey"] = ann[NODE_ANN["wgkey"]]
@@ -547,8 +554,7 @@ def k8s_node_to_calico(node: dict) -> dict:
     pod_cidrs = (node.get("spec") or {}).get("podCIDRs") or []
     if pod_cidrs:
         status["podCIDRs"] = list(pod_cidrs)
-    res = {"kind": "Node", "metadata": meta, "spec": spec, "status": status}
-    return model.with_revision(model.normalise_resource(res), kmeta.get("resourceVersion", ""))
+    return status
 
 
 def calico_node_annotations(resource: dict) -> dict[str, str | None]:
