@@ -10,6 +10,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ConflictError, NotFoundError
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
@@ -20,7 +22,8 @@ RELEASE = "6.1.0-18-amd64"
 class FakeHost(Host):
     """``root`` is a tmp dir; ``responses`` maps a command (basename + args, joined by spaces; the
     longest matching prefix wins) to (rc, out, err) or a callable(argv) -> (rc, out, err).
-    Every call is recorded in ``calls`` as the argv with the binary's basename."""
+    Every call is recorded in ``calls`` as the argv with the binary's basename. A command with no
+    response fails the test: a wrong command line must not pass."""
 
     def __init__(self, root: Path, release: str = RELEASE) -> None:
         super().__init__(str(root), runner=self._run_fake, warn=self._warn)
@@ -102,7 +105,7 @@ class FakeHost(Host):
             if (line == key or line.startswith(key + " ")) and (best is None or len(key) > len(best)):
                 best = key
         if best is None:
-            return 0, "", ""
+            pytest.fail(f"FakeHost: no response scripted for the command {line!r}", pytrace=False)
         resp = self.responses[best]
         return resp(argv) if callable(resp) else resp
 
@@ -156,7 +159,12 @@ class MemoryDatastore:
         return self.get(*key)
 
     def delete(self, kind, name, revision, namespace=None):
-        del self.items[(kind, name)]
+        key = (kind, name)
+        if key not in self.items:
+            raise NotFoundError("gone")
+        if str(self.items[key][1]) != str(revision):
+            raise ConflictError("changed")
+        del self.items[key]
         self.writes.append(("delete", kind, name))
 
     def put(self, resource: dict) -> None:

@@ -22,6 +22,9 @@ def host(tmp_path):
     h.kconfig(CONFIG_VXLAN="y", CONFIG_NET_IPIP="m", CONFIG_WIREGUARD="n")
     h.tool("modprobe", "mount")
     h.tool("podman", "mkdir", where="/usr/bin")
+    h.responses["modprobe --dry-run"] = (0, f"insmod /lib/modules/{RELEASE}/kernel/net/ipv4/ipip.ko\n", "")
+    h.responses["modprobe --"] = (0, "", "")
+    h.responses["systemd-analyze verify"] = (0, "", "")
     for key, value in (("net/ipv4/ip_forward", "0"), ("net/ipv4/conf/all/rp_filter", "2"),
                        ("net/ipv6/conf/all/forwarding", "0")):
         h.write(f"/proc/sys/{key}", value + "\n")
@@ -160,6 +163,7 @@ def test_bpf_needs_a_new_kernel(host):
 
 def test_bpf_mounts_bpffs(host):
     host.kconfig(CONFIG_VXLAN="y", CONFIG_BPF_SYSCALL="y")
+    host.responses["mount -t bpf"] = (0, "", "")
     res = run(host, MemoryDatastore(), encapsulation="vxlan", dataplane="bpf")
     assert res["kernel"]["bpf"]["mounted_now"]
     assert ["mount", "-t", "bpf", "bpffs", "/sys/fs/bpf"] in host.calls
@@ -206,6 +210,7 @@ class FakeSystemd:
         host.tool("systemctl", "systemd-analyze", "journalctl", where="/usr/bin")
         host.responses["systemctl show"] = lambda argv: (0, "".join(f"{k}={v}\n" for k, v in self.state.items()), "")
         host.responses["systemctl enable"] = lambda argv: self._set(UnitFileState="enabled")
+        host.responses["systemctl daemon-reload"] = (0, "", "")
         host.responses["systemctl start"] = lambda argv: self._set(ActiveState="active", SubState="running")
         host.responses["systemctl restart"] = lambda argv: self._set(ActiveState="active", SubState="running")
 

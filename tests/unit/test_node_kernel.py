@@ -58,6 +58,8 @@ def test_loadable_through_modprobe_dry_run_then_loaded(host):
     host.modules_kernel(available=["ipip"])
     host.kconfig(CONFIG_NET_IPIP="m")
     host.tool("modprobe")
+    host.responses["modprobe --dry-run -- ipip"] = (0, f"insmod /lib/modules/{RELEASE}/kernel/net/ipv4/ipip.ko\n", "")
+    host.responses["modprobe -- ipip"] = (0, "", "")
     k = kernel.Kernel(host)
     st = k.status("ipip")
     assert st.state == kernel.LOADABLE

@@ -67,6 +67,8 @@ def wg_kernel(h, state):
     elif state == "loadable":
         h.modules_kernel(available=["wireguard"])
         h.kconfig(CONFIG_WIREGUARD="m")
+        h.responses["modprobe --dry-run -- wireguard"] = (0, f"insmod /lib/modules/{rel}/kernel/net/wireguard.ko\n", "")
+        h.responses["modprobe -- wireguard"] = (0, "", "")
     elif state == "absent-config":   # this lab: no module support, not configured
         h.kconfig(CONFIG_WIREGUARD="n")
     elif state == "module-not-installed":
@@ -78,6 +80,7 @@ def wg_kernel(h, state):
 
 def link_ok(h):
     h.responses["ip link add"] = (0, "", "")
+    h.responses["ip link delete"] = (0, "", "")
 
 
 def link_unknown(h):
@@ -149,6 +152,7 @@ def test_apt_lists_refreshed_when_empty(tmp_path):
         "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages").unlink()
     wg_kernel(h, "loaded")
     link_ok(h)
+    h.responses["apt-get update"] = (0, "", "")
     _wireguard.ensure(h, P(), check_mode=False)
     names = [" ".join(c[:2]) for c in h.calls if c[0] == "apt-get"]
     assert names == ["apt-get update", "apt-get install"]
