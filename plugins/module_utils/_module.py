@@ -14,6 +14,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect, datastore_argspec
 from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, ValidationError
+from ansible_collections.netops.calico.plugins.module_utils._refused import Refused
 
 
 def datastore_module(argument_spec: dict[str, Any], **kwargs: Any) -> AnsibleModule:
@@ -35,7 +36,7 @@ def _check_libs(module: AnsibleModule) -> None:
 def run(module: AnsibleModule, body: Callable[[Any], dict[str, Any]], use_datastore: bool = True,
         refuse: dict[str, str] | None = None) -> None:
     """Call ``body(datastore)`` and exit with its result; any client error fails the task with
-    its message (and, for validation, the list of errors).
+    its message (and, for validation, the list of errors; for a ``Refused``, its result).
 
     ``use_datastore`` False: ``body(None)`` (a host module run without its datastore part).
     ``refuse`` maps a datastore_type this module does not work on to the sentence saying so;
@@ -53,6 +54,8 @@ def run(module: AnsibleModule, body: Callable[[Any], dict[str, Any]], use_datast
         result = body(ds)
     except ValidationError as exc:
         module.fail_json(msg=f"Invalid input, nothing was written: {exc}", errors=exc.errors)
+    except Refused as exc:
+        module.fail_json(msg=str(exc), **exc.result)
     except DatastoreError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)

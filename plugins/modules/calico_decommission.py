@@ -328,10 +328,7 @@ def main() -> None:
                                                          p["datastore_timeout"])
         if "aws" in p["liveness"]:
             opts.aws_lister = liveness.aws_lister(p["aws"] or {}, log=module.debug)
-        try:
-            result = _decommission.decommission(ds, opts)
-        except _decommission.DecommissionRefused as exc:
-            module.fail_json(msg=str(exc), **exc.result)
+        result = _decommission.decommission(ds, opts)
         names = [n["name"] for n in result["nodes"]]
         result["diff"] = {"before": {"nodes": names}, "after": {"nodes": []}}
         if result["failed_nodes"]:

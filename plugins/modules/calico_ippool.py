@@ -121,7 +121,7 @@ FIELDS = {
 
 
 def main() -> None:
-    modes = ["Always", "CrossSubnet", "Never"]
+    modes = list(_ippool.ENCAP_MODES)
     module = datastore_module({
         "name": {"type": "str", "required": True},
         **RESOURCE_OPTIONS,

@@ -390,7 +390,7 @@ _STR = {"type": "str"}
 _BOOL = {"type": "bool"}
 _INT = {"type": "int"}
 SPEC_OPTION_TYPES = {f.snake: {"str": _STR, "bool": _BOOL, "optbool": _BOOL, "int": _INT, "optint": _INT}[f.type]
-                     for f in _spec.SPEC_FIELDS if f.snake}
+                     for f in _spec.KOPS_FIELDS if f.snake}
 
 
 def main() -> None:

@@ -24,7 +24,8 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 
-ENCAP_MODES = ("Always", "CrossSubnet", "Never")
+ENCAPSULATIONS = ("ipip", "vxlan", "none")            # an encapsulation as a whole (kOps encapsulationMode)
+ENCAP_MODES = ("Always", "CrossSubnet", "Never")      # a pool's ipipMode / vxlanMode
 ALLOWED_USES = ("Workload", "Tunnel", "LoadBalancer")
 ASSIGNMENT_MODES = ("Automatic", "Manual")
 

@@ -407,9 +407,7 @@ class EtcdBackend:
     def update(self, resource: dict) -> dict:
         kind_name = resource["kind"]
         meta = resource.get("metadata") or {}
-        rev = meta.get("resourceVersion")
-        if not rev:
-            raise DatastoreError(f"update of {kind_name} {meta.get('name')!r} without a resourceVersion.")
+        rev = model.revision_to_update(resource)
         key = self._key(kind_name, meta["name"], meta.get("namespace"))
         item = self.kv.update(key, model.serialise(kind_name, resource), rev)
         return self._wrap(kind_name, item)

@@ -27,6 +27,7 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
+from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError
 
 API_VERSION = "projectcalico.org/v3"
 CRD_API_VERSION = "crd.projectcalico.org/v1"
@@ -278,6 +279,15 @@ def with_revision(resource: dict, revision: str | int) -> dict:
     meta["resourceVersion"] = str(revision)
     out["metadata"] = meta
     return out
+
+
+def revision_to_update(resource: dict) -> str:
+    """The ``metadata.resourceVersion`` an update is guarded by; an update without one is refused."""
+    meta = resource.get("metadata") or {}
+    rev = meta.get("resourceVersion")
+    if not rev:
+        raise DatastoreError(f"update of {resource.get('kind')} {meta.get('name')!r} without a resourceVersion.")
+    return rev
 
 
 def strip_revision(resource: dict) -> dict:

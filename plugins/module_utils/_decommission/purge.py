@@ -43,6 +43,7 @@ from ansible_collections.netops.calico.plugins.module_utils._batching import chu
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import Item
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, DatastoreUnavailable
+from ansible_collections.netops.calico.plugins.module_utils._refused import Refused
 from ansible_collections.netops.calico.plugins.module_utils._decommission.liveness import (
     DEFAULT_FELIX_MAX_AGE,
     Verdict,
@@ -65,14 +66,6 @@ from ansible_collections.netops.calico.plugins.module_utils._decommission.steps 
 
 
 WAVE = 100                 # nodes per liveness re-check when serial is not set
-
-
-class DecommissionRefused(DatastoreError):
-    """The selection breaks a safety rule (max_fraction, keep); ``result`` holds the plan."""
-
-    def __init__(self, msg: str, hint: str | None, result: dict) -> None:
-        super().__init__(msg, hint)
-        self.result = result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,7 +130,7 @@ def _summary(plan: NodePlan, report: dict[str, list]) -> dict[str, Any]:
 
 def decommission(ds, opts: Options) -> dict[str, Any]:
     """Plan and run the purge on ``ds`` (an ``EtcdBackend``; in check mode a ``DryRun`` of one). Returns the module result (without
-    ``failed``); raises DecommissionRefused for a safety refusal and DatastoreError on errors."""
+    ``failed``); raises Refused (with the plan as its result) for a safety refusal and DatastoreError on errors."""
     keep = _keep_set(opts.keep)
     if not opts.nodes and keep is None and not opts.liveness:
         raise DatastoreError("Nothing selects dead nodes.", "Set nodes, keep or liveness.")
@@ -168,9 +161,9 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
                         f"than max_fraction {opts.max_fraction:g}")
     if problems:
         result["nodes"] = [{"name": p.name, "reasons": p.reasons} for p in plans]
-        raise DecommissionRefused("Refusing to decommission: " + "; ".join(problems) + ".",
-                                  "Check the selection (nodes, keep, liveness); set force: true to go ahead anyway.",
-                                  result)
+        raise Refused("Refusing to decommission: " + "; ".join(problems) + ".",
+                      "Check the selection (nodes, keep, liveness); set force: true to go ahead anyway.",
+                      result)
 
     size = opts.serial if opts.serial and opts.serial > 0 else WAVE
     ex = Executor(ds, view, opts.log, opts.after_commit)

@@ -11,7 +11,7 @@ from typing import Any
 from ansible_collections.netops.calico.plugins.module_utils._calico import felixconfig
 from ansible_collections.netops.calico.plugins.module_utils._calico import ippool as _ippool
 from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
-from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, ValidationError
+from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ValidationError
 from ansible_collections.netops.calico.plugins.module_utils._network.migration import (
     STAGES, classify, derive_stage, nodes_missing_tunnel, pool_encap,
 )
@@ -22,12 +22,9 @@ from ansible_collections.netops.calico.plugins.module_utils._network.settings im
 from ansible_collections.netops.calico.plugins.module_utils._network.spec import Context, SpecResult
 from ansible_collections.netops.calico.plugins.module_utils._network.validate import validate
 from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu
+from ansible_collections.netops.calico.plugins.module_utils._refused import Refused
 from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import ensure_resource
-
-
-class Refused(DatastoreError):
-    """A change this module will not make without an explicit option; nothing was written."""
 
 
 @dataclass

@@ -31,8 +31,6 @@ from ansible_collections.netops.calico.plugins.module_utils._network.fielderrors
 
 IP_FAMILIES = ("ipv4", "ipv6", "dual")
 CLOUDS = ("aws", "gce", "azure", "openstack", "metal")
-ENCAPSULATION_MODES = ("ipip", "vxlan", "none")
-POOL_MODES = ("Always", "CrossSubnet", "Never")
 AWS_SRC_DST_CHECK = ("Enable", "Disable", "DoNothing")
 BPF_EXTERNAL_SERVICE_MODES = ("Tunnel", "DSR")
 BPF_LOG_LEVELS = ("Off", "Info", "Debug")
@@ -54,7 +52,7 @@ class SpecField:
     type: str             # str | bool | optbool | int | optint | quantity
 
 
-SPEC_FIELDS: tuple[SpecField, ...] = (
+KOPS_FIELDS: tuple[SpecField, ...] = (
     SpecField("registry", None, "str"),
     SpecField("version", None, "str"),
     SpecField("allowIPForwarding", "allow_ip_forwarding", "bool"),
@@ -85,8 +83,8 @@ SPEC_FIELDS: tuple[SpecField, ...] = (
     SpecField("wireguardEnabled", "wireguard_enabled", "optbool"),
     SpecField("majorVersion", None, "str"),      # v1alpha2 only, unused by kOps
 )
-BY_CAMEL = {f.camel: f for f in SPEC_FIELDS}
-BY_SNAKE = {f.snake: f for f in SPEC_FIELDS if f.snake}
+BY_CAMEL = {f.camel: f for f in KOPS_FIELDS}
+BY_SNAKE = {f.snake: f for f in KOPS_FIELDS if f.snake}
 SNAKE_OPTIONS = tuple(BY_SNAKE)
 
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._network.fielderrors import forbidden, invalid, unsupported
 from ansible_collections.netops.calico.plugins.module_utils._network.spec import (
-    AWS_SRC_DST_CHECK, BPF_EXTERNAL_SERVICE_MODES, BPF_LOG_LEVELS, CHAIN_INSERT_MODES, CLOUDS, ENCAPSULATION_MODES,
-    IP_FAMILIES, IPTABLES_BACKENDS, LOG_SEVERITIES, NFTABLES_MODES, POOL_MODES, Context, SpecResult,
+    AWS_SRC_DST_CHECK, BPF_EXTERNAL_SERVICE_MODES, BPF_LOG_LEVELS, CHAIN_INSERT_MODES, CLOUDS,
+    IP_FAMILIES, IPTABLES_BACKENDS, LOG_SEVERITIES, NFTABLES_MODES, Context, SpecResult,
     builder_defaults, effective_spec, read_input,
 )
+from ansible_collections.netops.calico.plugins.module_utils._calico.ippool import ENCAP_MODES, ENCAPSULATIONS
 from ansible_collections.netops.calico.plugins.module_utils._node import mtu as _mtu
 
 
@@ -98,26 +99,23 @@ def kops_errors(merged: dict[str, Any], ctx: Context) -> list[str]:
             errs.append(unsupported(p + name, g(name), valid))
     encap = g("encapsulationMode")
     if encap:
-        if encap not in ENCAPSULATION_MODES:
-            errs.append(unsupported(p + "encapsulationMode", encap, ENCAPSULATION_MODES))
+        if encap not in ENCAPSULATIONS:
+            errs.append(unsupported(p + "encapsulationMode", encap, ENCAPSULATIONS))
         if encap != "none" and ctx.ipv6_only:
             errs.append(forbidden(p + "encapsulationMode", 'IPv6 requires an encapsulationMode of "none"'))
         elif encap == "none" and not ctx.ipv6_only:
             errs.append(forbidden(p + "encapsulationMode", 'encapsulationMode "none" is only supported for IPv6 clusters'))
         if encap != "vxlan" and ctx.cloud == "azure":
             errs.append(forbidden(p + "encapsulationMode", 'Azure requires an encapsulationMode of "vxlan"'))
-    if g("ipipMode"):
-        if g("ipipMode") not in POOL_MODES:
-            errs.append(unsupported(p + "ipipMode", g("ipipMode"), POOL_MODES))
-        if g("ipipMode") != "Never" and encap and encap != "ipip":
-            errs.append(forbidden(p + "ipipMode", "IP-in-IP encapsulation requires use of Calico's \"ipip\" "
-                                                  "encapsulation mode"))
-    if g("vxlanMode"):
-        if g("vxlanMode") not in POOL_MODES:
-            errs.append(unsupported(p + "vxlanMode", g("vxlanMode"), POOL_MODES))
-        if g("vxlanMode") != "Never" and encap and encap != "vxlan":
-            errs.append(forbidden(p + "vxlanMode", "VXLAN encapsulation requires use of Calico's \"vxlan\" "
-                                                   "encapsulation mode"))
+    for name, own, what in (("ipipMode", "ipip", "IP-in-IP"), ("vxlanMode", "vxlan", "VXLAN")):
+        mode = g(name)
+        if not mode:
+            continue
+        if mode not in ENCAP_MODES:
+            errs.append(unsupported(p + name, mode, ENCAP_MODES))
+        if mode != "Never" and encap and encap != own:
+            errs.append(forbidden(p + name, f"{what} encapsulation requires use of Calico's \"{own}\" "
+                                            "encapsulation mode"))
     if g("ipv4AutoDetectionMethod"):
         errs += autodetection_errors(p + "ipv4AutoDetectionMethod", g("ipv4AutoDetectionMethod"), 4)
     if g("ipv6AutoDetectionMethod"):

@@ -9,6 +9,7 @@ import ipaddress
 import re
 from typing import Any
 
+from ansible_collections.netops.calico.plugins.module_utils._calico.ippool import ENCAPSULATIONS
 from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._host import netinfo
@@ -30,7 +31,6 @@ IP_FORWARD = "net.ipv4.ip_forward"
 IP6_FORWARD = "net.ipv6.conf.all.forwarding"
 
 BACKENDS = ("bird", "vxlan", "none")
-ENCAPSULATIONS = ("ipip", "vxlan", "none")
 DATAPLANES = ("iptables", "nftables", "bpf")
 
 ARGSPEC: dict[str, dict[str, Any]] = {

@@ -20,6 +20,17 @@ from ansible_collections.netops.calico.plugins.module_utils._node.addresses impo
 )
 
 
+def _merged(current: dict | None, changes: dict | None) -> dict:
+    """``current`` with ``changes`` applied: a None value removes the key."""
+    out = dict(current or {})
+    for k, v in (changes or {}).items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return out
+
+
 def merge_node(current: dict | None, name: str, bgp: dict[str, Any],
                labels: dict[str, str | None] | None) -> tuple[dict, bool]:
     """The Node after merging ``bgp`` into spec.bgp and ``labels`` into metadata.labels (None
@@ -33,24 +44,14 @@ def merge_node(current: dict | None, name: str, bgp: dict[str, Any],
     new = copy.deepcopy(current)
     spec = new.setdefault("spec", {}) or {}
     new["spec"] = spec
-    spec_bgp = dict(spec.get("bgp") or {})
-    for k, v in bgp.items():
-        if v is None:
-            spec_bgp.pop(k, None)
-        else:
-            spec_bgp[k] = v
+    spec_bgp = _merged(spec.get("bgp"), bgp)
     if spec_bgp:
         spec["bgp"] = spec_bgp
     else:
         spec.pop("bgp", None)
     meta = new.setdefault("metadata", {})
     cur_labels = dict(meta.get("labels") or {})
-    new_labels = dict(cur_labels)
-    for k, v in (labels or {}).items():
-        if v is None:
-            new_labels.pop(k, None)
-        else:
-            new_labels[k] = v
+    new_labels = _merged(cur_labels, labels)
     if new_labels:
         meta["labels"] = new_labels
     else:

@@ -23,20 +23,19 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
     DatastoreUnavailable,
 )
 
+KUBERNETES_IMPORT_ERROR: ImportError | None = None
 try:
     import urllib3
     from kubernetes import client as k8s_client
     from kubernetes import config as k8s_config
     from kubernetes.client.exceptions import ApiException
     from kubernetes.config.config_exception import ConfigException
-    HAS_KUBERNETES = True
-    KUBERNETES_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - reported by the module through missing_required_lib
-    HAS_KUBERNETES = False
     KUBERNETES_IMPORT_ERROR = exc
 
     class ApiException(Exception):  # type: ignore[no-redef]
         status = 0
+HAS_KUBERNETES = KUBERNETES_IMPORT_ERROR is None
 
 
 class _Transient(Exception):

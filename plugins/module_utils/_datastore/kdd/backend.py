@@ -367,9 +367,7 @@ class KubernetesBackend:
     def update(self, resource: dict) -> dict:
         kind_name = resource["kind"]
         meta = resource.get("metadata") or {}
-        rev = meta.get("resourceVersion")
-        if not rev:
-            raise DatastoreError(f"update of {kind_name} {meta.get('name')!r} without a resourceVersion.")
+        rev = model.revision_to_update(resource)
         if kind_name == "Node":
             return self._node_update(resource)
         plural = self._crd_kind(kind_name)
