@@ -14,7 +14,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / ".build" / "collections"))
 
-from ansible_collections.netops.calico.plugins.module_utils._specmodule import render_options_doc  # noqa: E402
+from ansible_collections.netops.calico.plugins.module_utils._resource.specmodule import render_options_doc  # noqa: E402
 
 MODULES = {
     "calico_felix_config": ("FelixConfiguration", ()),

@@ -23,6 +23,11 @@ if not _link.exists():
     _link.symlink_to(REPO, target_is_directory=True)
 if str(COLLECTIONS) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS))
+# The tests mirror plugins/ (tests/unit/module_utils/_network/test_spec.py, ...); their helpers
+# (fakes.py; calico_fixture.py, fake_kube_api.py, conftest_moto.py, tlsutil.py) stay at the top.
+for _helpers in (REPO / "tests" / "unit", REPO / "tests" / "integration"):
+    if str(_helpers) not in sys.path:
+        sys.path.insert(0, str(_helpers))
 
 
 def free_port() -> int:

@@ -179,7 +179,7 @@ def test_released_block_serialises_as_go_does():
     struct order, the freed attribute gone, the ordinal appended to unallocated."""
     import json
     from pathlib import Path
-    ref = Path(__file__).resolve().parents[3] / "shared" / "reference" / "etcd-examples.json"
+    ref = Path(__file__).resolve().parents[5] / "shared" / "reference" / "etcd-examples.json"
     if not ref.exists():
         pytest.skip("shared/reference is not beside the repository")
     example = json.loads(ref.read_text())["block"]["value"]

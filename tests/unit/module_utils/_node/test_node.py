@@ -12,7 +12,7 @@ from ansible_collections.netops.calico.plugins.module_utils._node import resourc
 from ansible_collections.netops.calico.plugins.module_utils._node import unit as node_unit
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._host import netinfo
-from test_node_fakes import link
+from fakes import link
 
 
 def params(**kw):

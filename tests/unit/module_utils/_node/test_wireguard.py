@@ -7,7 +7,7 @@ import pytest
 
 from ansible_collections.netops.calico.plugins.module_utils._node import wireguard as _wireguard
 from ansible_collections.netops.calico.plugins.module_utils._host import kernel, packages
-from test_node_fakes import FakeHost
+from fakes import FakeHost
 
 DEBIAN = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'
 UBUNTU = 'PRETTY_NAME="Ubuntu 22.04.4 LTS"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="22.04"\n'

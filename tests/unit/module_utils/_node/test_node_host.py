@@ -10,7 +10,7 @@ from ansible_collections.netops.calico.plugins.module_utils._node import calico_
 from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from test_node import params
-from test_node_fakes import RELEASE, FakeHost, MemoryDatastore, link
+from fakes import RELEASE, FakeHost, MemoryDatastore, link
 
 
 @pytest.fixture()

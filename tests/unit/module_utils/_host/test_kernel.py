@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.netops.calico.plugins.module_utils._host import kernel
-from test_node_fakes import RELEASE, FakeHost
+from fakes import RELEASE, FakeHost
 
 
 @pytest.fixture()

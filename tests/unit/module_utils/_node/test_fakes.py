@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ConflictError, NotFoundError
-from test_node_fakes import FakeHost, MemoryDatastore
+from fakes import FakeHost, MemoryDatastore
 
 
 def test_an_unscripted_command_fails_the_test(tmp_path):
