@@ -31,7 +31,7 @@ def dead_keys(snap: dict[str, str]) -> set[str]:
 def test_the_dead_node_is_gone_with_its_ipam(host):
     snap = before()
     dead = dead_keys(snap)
-    kinds = {k.split("/")[3] if k.startswith("/calico/ipam/") else k.split("/")[5] for k in dead}
+    kinds = {k.split("/")[4] if k.startswith("/calico/ipam/") else k.split("/")[5] for k in dead}
     assert {"nodes", "host", "handle", "assignment"} <= kinds, dead
     assert not dead & set(labcheck.snapshot())
     assert DEAD not in labcheck.names("nodes")
