@@ -38,8 +38,9 @@ sys.path.insert(0, str(COLLECTIONS))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 from calico_fixture import CalicoFixture  # noqa: E402
-from ansible_collections.netops.calico.plugins.module_utils import _decommission as d  # noqa: E402
-from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdKV  # noqa: E402
+from ansible_collections.netops.calico.plugins.module_utils._batching import chunks  # noqa: E402
+from ansible_collections.netops.calico.plugins.module_utils._decommission.purge import Options, decommission  # noqa: E402
+from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdBackend, EtcdKV, Write  # noqa: E402
 
 
 def free_port() -> int:
@@ -82,9 +83,8 @@ class Etcd:
 
 def put_all(kv, items: dict[str, str]) -> None:
     pairs = list(items.items())
-    for chunk in d.chunks(pairs, 128):
-        kv.call("/kv/txn", {"compare": [], "failure": [],
-                            "success": [{"request_put": {"key": d._b64(k), "value": d._b64(v)}} for k, v in chunk]})
+    for chunk in chunks(pairs, 128):
+        EtcdBackend(kv).commit([Write(k, 0, v.encode()) for k, v in chunk])
 
 
 def floor_bare(endpoint: str, keys: list[str]) -> float:
@@ -100,10 +100,10 @@ def floor_bare(endpoint: str, keys: list[str]) -> float:
 
 def floor_bulk(kv, keys: list[str]) -> float:
     t = time.perf_counter()
-    d.read_keys(kv, keys)
-    for chunk in d.chunks(keys, 128):
-        kv.call("/kv/txn", {"compare": [], "failure": [],
-                            "success": [{"request_delete_range": {"key": d._b64(k)}} for k in chunk]})
+    ds = EtcdBackend(kv)
+    current = ds.read_keys(keys)
+    for chunk in chunks(keys, 128):
+        ds.commit([Write(k, current[k].rev, None) for k in chunk if current[k] is not None])
     return time.perf_counter() - t
 
 
@@ -132,7 +132,7 @@ def main() -> None:
 
         def purge(dead: list[str]) -> float:
             t = time.perf_counter()
-            res = d.decommission(kv, d.Options(nodes=dead, force=True))
+            res = decommission(EtcdBackend(kv), Options(nodes=dead, force=True))
             elapsed = time.perf_counter() - t
             assert len(res["nodes"]) == len(dead) and not res["failed_nodes"], res["failed_nodes"]
             return elapsed
@@ -140,7 +140,7 @@ def main() -> None:
         t_small = purge(dead_small)
         t_big = purge(dead_big)
         keys = sorted(k for n in dead_big for k in f.keys_of(n))
-        left = d.read_keys(kv, keys)
+        left = EtcdBackend(kv).read_keys(keys)
         assert not [k for k, e in left.items() if e is not None], "purge left keys behind"
         print(f"purge {len(dead_small)} dead nodes: {t_small:.2f}s")
         print(f"purge {len(dead_big)} dead nodes: {t_big:.2f}s ({len(keys)} keys of theirs)")

@@ -56,6 +56,42 @@ def wep_name(node: str, pod: str, iface: str = "eth0") -> str:
     return "-".join(s.replace("-", "--") for s in (node, "k8s", pod, iface))
 
 
+def new_block(cidr: str, node: str, seq: int) -> dict:
+    """ipam_block.go newBlock, affine to ``node``: nothing allocated, attributes null."""
+    n = ipaddress.ip_network(cidr).num_addresses
+    return {"cidr": cidr, "affinity": f"host:{node}", "allocations": [None] * n, "unallocated": list(range(n)),
+            "attributes": None, "sequenceNumber": seq, "sequenceNumberForAllocation": {}, "deleted": False}
+
+
+def assign_next(b: dict, handle: str, attrs: dict) -> str:
+    """autoAssign of one address in block ``b`` (changed in place): the first unallocated ordinal,
+    an equal attribute reused (findOrAddAttribute), the block's sequence number recorded for the
+    ordinal and then incremented (blockReaderWriter.updateBlock). Returns the address."""
+    ordinal = b["unallocated"].pop(0)
+    attr = {"handle_id": handle, "secondary": {k: attrs[k] for k in sorted(attrs)}}
+    attrs_list = b["attributes"] or []
+    if attr in attrs_list:
+        idx = attrs_list.index(attr)
+    else:
+        attrs_list.append(attr)
+        idx = len(attrs_list) - 1
+    b["attributes"] = attrs_list
+    b["allocations"][ordinal] = idx
+    seqs = dict(b["sequenceNumberForAllocation"])
+    seqs[str(ordinal)] = b["sequenceNumber"]
+    b["sequenceNumberForAllocation"] = {k: seqs[k] for k in sorted(seqs)}
+    b["sequenceNumber"] += 1
+    return ipam.ip_at(b, ordinal)
+
+
+def handle_add(h: dict | None, cidr: str) -> dict:
+    """An IPAM handle with one more address in block ``cidr``."""
+    h = h or {"block": {}, "deleted": False}
+    blocks = dict(h["block"])
+    blocks[cidr] = blocks.get(cidr, 0) + 1
+    return {**h, "block": {k: blocks[k] for k in sorted(blocks)}}
+
+
 @dataclass
 class Pool:
     name: str
@@ -120,10 +156,7 @@ class CalicoFixture:
     def claim_block(self, node: str, version: int = 4) -> str:
         """A new block affine to ``node`` (claimAffineBlock): block + confirmed affinity."""
         cidr = self.pools[version].claim()
-        n = ipaddress.ip_network(cidr).num_addresses
-        self.blocks[cidr] = {"cidr": cidr, "affinity": f"host:{node}", "allocations": [None] * n,
-                             "unallocated": list(range(n)), "attributes": None, "sequenceNumber": self._next_seq(),
-                             "sequenceNumberForAllocation": {}, "deleted": False}
+        self.blocks[cidr] = new_block(cidr, node, self._next_seq())
         self.owner[model.block_key(cidr)] = node
         aff = model.affinity_key(node, cidr)
         self.data[aff] = model.go_json(ipam.affinity_value("confirmed"))
@@ -143,25 +176,10 @@ class CalicoFixture:
         else:
             cidr = self.claim_block(node, version)
             b = self.blocks[cidr]
-        ordinal = b["unallocated"].pop(0)
-        attr = {"handle_id": handle, "secondary": {k: attrs[k] for k in sorted(attrs)}}
-        attrs_list = b["attributes"] or []
-        if attr in attrs_list:
-            idx = attrs_list.index(attr)
-        else:
-            attrs_list.append(attr)
-            idx = len(attrs_list) - 1
-        b["attributes"] = attrs_list
-        b["allocations"][ordinal] = idx
-        seqs = dict(b["sequenceNumberForAllocation"])
-        seqs[str(ordinal)] = b["sequenceNumber"]
-        b["sequenceNumberForAllocation"] = {k: seqs[k] for k in sorted(seqs)}
-        b["sequenceNumber"] += 1
-        h = self.handles.setdefault(handle, {"block": {}, "deleted": False})
-        h["block"][cidr] = h["block"].get(cidr, 0) + 1
-        h["block"] = {k: h["block"][k] for k in sorted(h["block"])}
+        ip = assign_next(b, handle, attrs)
+        self.handles[handle] = handle_add(self.handles.get(handle), cidr)
         self.owner[model.handle_key(handle)] = owner or node
-        return ipam.ip_at(b, ordinal)
+        return ip
 
     # -- nodes ----------------------------------------------------------------------------
     def add_node(self, name: str, index: int, *, blocks4: int = 2, blocks6: int = 1, ipip: bool = True,
