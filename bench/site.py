@@ -36,7 +36,7 @@ def play(playbook: Path) -> tuple[float, dict[str, tuple[int, ...]]]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     site = REPO / "playbooks/site.yml"

@@ -18,7 +18,6 @@ from conftest import COLLECTIONS, REPO
 from conftest_moto import aws_env, moto, moto_server  # noqa: F401  # pylint: disable=unused-import
 
 
-
 def run(tmp_path, inventory, extra):
     """site.yml with --tags calico_aws: the validation (which always runs) and the AWS step only."""
     (tmp_path / "inv.yml").write_text(yaml.safe_dump(inventory))

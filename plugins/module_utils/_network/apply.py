@@ -279,8 +279,9 @@ class _Apply:
 
 def migration_report(start_direction: str | None, start_stage: int | None, direction: str | None,
                      stage: int | None, done_now: list[int], waiting: str | None, missing: list[str],
-                     target: str, check_mode: bool) -> dict[str, Any]:
-    """The plan: every stage of the migration under way with its status."""
+                     target: str, writes_recorded: bool) -> dict[str, Any]:
+    """The plan: every stage of the migration under way with its status (``writes_recorded``: the
+    datastore was a DryRun, so a stage run now "would run now")."""
     if start_direction is None:
         return {"needed": False, "direction": None, "from": None, "to": target, "stages": [], "complete": True,
                 "waiting_for": None, "nodes_pending": []}
@@ -290,7 +291,7 @@ def migration_report(start_direction: str | None, start_stage: int | None, direc
         if i < start_stage:
             status = "done"
         elif i in done_now:
-            status = "would run now" if check_mode else "done now"
+            status = "would run now" if writes_recorded else "done now"
         elif i == 4:                               # the hosts' stage of ipip->vxlan
             status = "apply node_settings on every host" if direction is None else "pending"
         elif direction is not None and i == stage and waiting:
