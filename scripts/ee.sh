@@ -29,7 +29,7 @@ ansible-builder create -f execution-environment.yml -c "$EE/context" -v 2 >"$EE/
 log "ansible-galaxy collection install -r requirements.yml, as the image's galaxy stage does"
 # (its own collections path only: .build/collections, also on PYTHONPATH, has netops.calico)
 (cd "$EE/context/_build" &&
-  PYTHONPATH= ANSIBLE_COLLECTIONS_PATH="$REPO/$EE/collections" ANSIBLE_GALAXY_DISABLE_GPG_VERIFY=1 \
+  PYTHONPATH='' ANSIBLE_COLLECTIONS_PATH="$REPO/$EE/collections" ANSIBLE_GALAXY_DISABLE_GPG_VERIFY=1 \
     ansible-galaxy collection install --offline -r requirements.yml -p "$REPO/$EE/collections") \
   >"$EE/install.log"
 
