@@ -30,8 +30,8 @@ if [ "${SKIP_SANITY:-0}" != 1 ]; then
 fi
 
 # --- release artefacts: changelog, execution environment, docs (SKIP_DOCS=1 skips the block) ---
-# Measured (2 CPUs, load ~5 from other jobs): changelog lint 6 s, EE context 9 s, docs 69 s
-# (CPU time 3 s, 4 s, 35 s). Docs dominate: lint-collection-docs ~1/2, sphinx-build ~1/3.
+# Measured on 2 CPUs shared with other jobs (load 5-9): changelog lint 6 s, EE context 9-12 s,
+# docs 60 s (CPU time 3 s, 4 s, 27 s); in the docs, sphinx-build takes 2/3, the lint 1/3.
 if [ "${SKIP_DOCS:-0}" != 1 ]; then
   step "antsibull-changelog lint (changelogs/fragments)"
   antsibull-changelog lint
