@@ -99,7 +99,8 @@ def _peer_ip(peer_ip: str) -> str:
 
 
 def peerings_v1(nodes: list[NodeBGP], peers: Iterable[Mapping[str, Any]], gas: int) -> dict[tuple, dict]:
-    """client.go updatePeersV1 (IPv4): {("global", ip) | ("node", node, ip): {"ip", "as", "rr", "calico"}}."""
+    """client.go updatePeersV1 (IPv4): {("global", ip) | ("node", node, ip): {"ip", "as", "rr", "calico",
+    "source"}}."""
     out: dict[tuple, dict] = {}
     node_ips = {n.ipv4 for n in nodes if n.ipv4}
     peers = sorted(peers, key=lambda p: (p.get("metadata") or {}).get("name", ""))
@@ -141,6 +142,9 @@ def peerings_v1(nodes: list[NodeBGP], peers: Iterable[Mapping[str, Any]], gas: i
                     continue
                 remote = [{"ip": ip, "as": int(spec.get("asNumber") or gas), "rr": "", "calico": ip in node_ips}]
             for p in remote:
+                # unset sourceAddress acts as UseNodeIP (confd/tests/compiled_templates/explicit_peering/
+                # route_reflector/bird.cfg: "source address" on peers whose BGPPeer does not set it)
+                p = dict(p, source=spec.get("sourceAddress") or "UseNodeIP")
                 if global_pass:
                     emit(("global", p["ip"]), p)
                 else:
@@ -165,6 +169,7 @@ def peerings_v1(nodes: list[NodeBGP], peers: Iterable[Mapping[str, Any]], gas: i
             remote_nodes = matching("all()")
         for p in (as_peer(n) for n in remote_nodes):
             if p:
+                p["source"] = spec.get("sourceAddress") or "UseNodeIP"
                 for name in local:
                     emit(("node", name, p["ip"]), p)
     return out
@@ -201,6 +206,7 @@ def node_config(name: str, nodes_res: Iterable[Mapping[str, Any]], peers: Iterab
         passive = kind == "global" and p["calico"] and p["ip"] > me.ipv4
         cfg.peerings.append(Peering(_proto_name("Global" if kind == "global" else "Node", p["ip"]), kind,
                                     p["ip"], p["as"], passive=passive, rr_client=rr,
+                                    source=me.ipv4 if p.get("source") == "UseNodeIP" else None,
                                     rr_cluster_id=me.rr_cluster_id if rr else None))
     cfg.peerings.sort(key=lambda p: p.name)
     return cfg

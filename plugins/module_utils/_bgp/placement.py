@@ -103,6 +103,7 @@ def choose(nodes: Iterable[Candidate], explicit: list[str] | None = None, thresh
         pool.remove(pick)
         chosen.append(pick)
         per_zone[zone] = per_zone.get(zone, 0) + 1
+    chosen.sort(key=lambda c: c.name)
     out.reflectors = [c.name for c in chosen]
     out.zones = {c.name: c.zone for c in chosen}
     zones_used = {c.zone for c in chosen if c.zone}
