@@ -49,6 +49,7 @@ class Lab:
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="rr-bird-")))
     speakers: dict[str, Speaker] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
+    static: tuple[str, ...] = ()          # speakers not configured from the datastore
 
     @property
     def hub(self) -> str:
@@ -83,7 +84,7 @@ class Lab:
         """What calico-node's confd does on a datastore change: render, check (``bird -p``), and
         start BIRD or ``configure`` it when the file changed. {speaker: BIRD's answer}."""
         out = {}
-        for name in names or sorted(self.speakers):
+        for name in names or sorted(n for n in self.speakers if n not in self.static):
             sp = self.speakers[name]
             text = self.render(ds, name)
             if text == sp.rendered and sp.proc is not None:
@@ -103,6 +104,24 @@ class Lab:
                 with birdctl.BirdControl(str(sp.ctl)) as ctl:
                     out[name] = ctl.configure(str(sp.conf))
         return out
+
+    def start_static(self, name: str, text: str) -> None:
+        """A BIRD whose configuration is not Calico's (a dedicated reflector): check, write, start or
+        reload through the control socket."""
+        sp = self.speakers[name]
+        tmp = sp.conf.with_suffix(".new")
+        tmp.write_text(text)
+        check = subprocess.run(["bird", "-p", "-c", str(tmp)], capture_output=True, text=True)
+        if check.returncode != 0:
+            raise AssertionError(f"bird -p refused the configuration for {name}: {check.stderr}\n{text}")
+        os.replace(tmp, sp.conf)
+        sp.rendered = text
+        if sp.proc is None:
+            sp.proc = subprocess.Popen(["ip", "netns", "exec", sp.ns, "bird", "-f", "-c", str(sp.conf),
+                                        "-s", str(sp.ctl)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        else:
+            with birdctl.BirdControl(str(sp.ctl)) as ctl:
+                ctl.configure(str(sp.conf))
 
     def control(self, name: str) -> birdctl.BirdControl:
         return birdctl.BirdControl(str(self.speakers[name].ctl))

@@ -17,7 +17,9 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from pathlib import Path
 
+import jinja2
 import pytest
 
 from bgp_lab import Lab, RouteWatch
@@ -186,6 +188,115 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         # for a moment, twice (prepare, and the final step back), and the clients never do
         assert all(sorted(set(deleted[r])) == sorted(BLOCKS.values()) for r in REFLECTORS), deleted
         assert {sp: deleted[sp] for sp in SPEAKERS} == {sp: [] for sp in SPEAKERS}
+    finally:
+        for w in watches.values():
+            w.stop()
+        lab.close()
+
+
+DEDICATED = {"d1": "198.18.0.21", "d2": "198.18.0.22"}
+TEMPLATE = Path(__file__).resolve().parents[2] / "roles/calico_route_reflector/templates/bird-reflector.conf.j2"
+
+
+def _render_role_template(me: str, plan: dict) -> str:
+    """The role's template, rendered like Ansible's template module (Jinja2, trim_blocks)."""
+    env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    dedicated = [{"host": h, "ip": ip} for h, ip in sorted(DEDICATED.items())]
+    text = env.from_string(TEMPLATE.read_text()).render(
+        ansible_managed="test", calico_rr_reflector=next(d for d in dedicated if d["host"] == me),
+        calico_rr_as=plan["as_number"], calico_rr_clients=plan["addresses"], calico_rr_dedicated=dedicated,
+        calico_rr_dedicated_direct=True, calico_rr_cluster_id="244.0.0.1")
+    # the test's short timers (the role keeps confd's 2/5/5,30)
+    return text.replace("connect retry time 5;", "connect retry time 1;").replace(
+        "connect delay time 2;", "connect delay time 1;").replace("error wait time 5,30;", "error wait time 1,5;")
+
+
+def test_dedicated_bird2_reflectors_keep_every_route(etcd, run_module):
+    """The optional topology: reflectors on dedicated hosts running the distribution's BIRD 2 with
+    the role's template; every node gets global BGPPeers to them."""
+    ds = EtcdBackend(EtcdKV(etcd.endpoint))
+    ds.create(model.new_resource("IPPool", "default-ipv4-ippool", {
+        "cidr": "198.19.0.0/16", "blockSize": 26, "ipipMode": "Never", "vxlanMode": "Never",
+        "natOutgoing": True, "nodeSelector": "all()"}))
+    for name, addr in SPEAKERS.items():
+        ds.create(model.new_resource("Node", name, {"bgp": {"ipv4Address": f"{addr}/24"}}))
+        ds.ipam_create("BlockAffinity", f"{name}/{BLOCKS[name]}", ipam.affinity_value("confirmed"))
+    conn = {"etcd_endpoints": etcd.endpoint}
+    ext = {**conn, "target": "reflectors", "external_reflectors": [{"ip": ip} for ip in DEDICATED.values()]}
+    lab = Lab({**SPEAKERS, **DEDICATED}, static=tuple(DEDICATED))
+    table: list[tuple[str, dict[str, int]]] = []
+    watches: dict[str, RouteWatch] = {}
+
+    def probe(step: str) -> None:
+        counts = {n: len(lab.routes(n)) for n in sorted(SPEAKERS)}
+        table.append((step, counts))
+        assert counts == {s: 4 for s in SPEAKERS}, f"{step}: {counts}"
+
+    def wait(expected: dict[str, list[str]], step: str) -> None:
+        for name, protos in sorted(expected.items()):
+            res = run_module("calico_bgp_status", {"socket": str(lab.speakers[name].ctl), "established": protos,
+                                                   "timeout": BOUND, "interval": 0.2})
+            assert not res.failed, f"{step}: {name}: {res['msg']}"
+
+    try:
+        lab.up()
+        watches = {sp: RouteWatch(lab.speakers[sp].ns) for sp in SPEAKERS}
+        lab.reconcile(ds)
+        for name in SPEAKERS:
+            lab.wait_socket(name)
+        plan = run_module("calico_route_reflector", ext, check=True)
+        assert not plan.failed, plan
+        s = plan["plan"]["sessions"]
+        assert (s["full_mesh"], s["reflector_design"], s["after_finish"]) == (10, 11, 10)
+        wait(run_module("calico_route_reflector", {**conn, "target": "mesh"}, check=True)["expected_sessions"],
+             "mesh")
+        _wait_routes(lab, {sp: 4 for sp in SPEAKERS})
+        probe("mesh (10 sessions)")
+
+        # the role's dedicated.yml: BIRD 2 with the role's template, validated like the template task
+        for name in DEDICATED:
+            lab.start_static(name, _render_role_template(name, plan["plan"]))
+            lab.wait_socket(name)
+        prep = run_module("calico_route_reflector", {**ext, "step": "prepare"})
+        assert set(prep["diff"]["after"]) == {"BGPPeer/route-reflectors-198-18-0-21",
+                                              "BGPPeer/route-reflectors-198-18-0-22"}
+        lab.reconcile(ds)
+        probe("prepare: global peers, reconfigured")
+        wait(prep["expected_sessions"], "prepare")
+        wait({d: [f"node_{ip.replace('.', '_')}" for ip in SPEAKERS.values()] for d in DEDICATED}, "dedicated")
+        probe("prepare: sessions Established")
+
+        fin = run_module("calico_route_reflector", {**ext, "step": "finish"})
+        assert fin["changed"] is True
+        lab.reconcile(ds)
+        probe("finish (mesh off): reconfigured")
+        wait(fin["expected_sessions"], "finish")
+        probe("finish: sessions Established")
+        with lab.control("s1") as ctl:
+            assert sorted(p.name for p in ctl.protocols() if p.proto == "BGP") == [
+                "Global_198_18_0_21", "Global_198_18_0_22"]
+
+        back = {**conn, "target": "mesh"}
+        on = run_module("calico_route_reflector", {**back, "step": "prepare"})
+        lab.reconcile(ds)
+        probe("back: mesh on, reconfigured")
+        wait(on["expected_sessions"], "mesh on")
+        off = run_module("calico_route_reflector", {**back, "step": "finish"})
+        assert set(off["diff"]["after"]) == set(prep["diff"]["after"])
+        lab.reconcile(ds)
+        probe("back: global peers removed")
+        wait(off["expected_sessions"], "mesh")
+        probe("back: full mesh Established")
+
+        deleted = {sp: w.stop() for sp, w in watches.items()}
+        added = {sp: sorted(set(w.added)) for sp, w in watches.items()}
+        watches = {}
+        print("\ndedicated reflectors: routes in the kernel per step:")
+        for step, counts in table:
+            print(f"  {step:<38} " + " ".join(f"{n}={c}" for n, c in counts.items()))
+        print("block routes deleted on the speakers (netlink monitor):", deleted)
+        assert added == {sp: sorted(b for o, b in BLOCKS.items() if o != sp) for sp in SPEAKERS}, added
+        assert deleted == {sp: [] for sp in SPEAKERS}
     finally:
         for w in watches.values():
             w.stop()

@@ -83,6 +83,8 @@ class Plan:
     after_prepare: dict[str, list[str]]
     after_finish: dict[str, list[str]]
     errors: list[str] = field(default_factory=list)
+    addresses: dict[str, str] = field(default_factory=dict)    # node -> IPv4 BGP address
+    as_number: int = confd.DEFAULT_AS                            # the cluster's AS
 
 
 def validate(settings: Settings) -> list[str]:
@@ -253,7 +255,9 @@ def plan(nodes: list[dict], peers: list[dict], bgp_config: dict | None, settings
             "after_prepare": confd.count_sessions(after1, ips),
             "after_finish": confd.count_sessions(after2, ips),
         }
-    return Plan(settings.target, place, prep, fin, sessions, after1, after2, errors)
+    addresses = {confd.node_bgp(n).name: confd.node_bgp(n).ipv4 for n in nodes if confd.node_bgp(n).ipv4}
+    return Plan(settings.target, place, prep, fin, sessions, after1, after2, errors, addresses,
+                confd.global_as(bgp_config))
 
 
 def describe(p: Plan) -> dict[str, Any]:
@@ -266,6 +270,8 @@ def describe(p: Plan) -> dict[str, Any]:
         "reason": place.reason if place else "",
         "warnings": place.warnings if place else [],
         "sessions": p.sessions,
+        "addresses": p.addresses,
+        "as_number": p.as_number,
         "steps": [
             {"step": "prepare", "changes": [c.summary for c in p.prepare]},
             {"step": "wait", "sessions": p.sessions.get("after_prepare"),
