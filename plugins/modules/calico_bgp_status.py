@@ -21,6 +21,7 @@ attributes:
     description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Reads only; there is nothing to diff.
   idempotent:
     support: full
     description: Never changes anything.

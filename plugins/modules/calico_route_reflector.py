@@ -19,7 +19,7 @@ description:
     RV(expected_sessions) of the prepare step. A finish whose prepare is not complete is refused.
   - Reflectors are O(reflectors) when given (an inventory group), else chosen automatically when there
     are at least O(threshold) nodes, an odd O(count) of them spread across the zones in O(zone_label);
-    nodes that are reflectors already are kept. Or O(external_reflectors), dedicated hosts: every node
+    nodes that are reflectors already are kept. Or O(external_reflectors), dedicated hosts; every node
     gets a global BGPPeer to each.
   - Every step can be run again; it changes only what is not yet as planned. The plan (both steps and
     the session counts, full mesh n(n-1)/2 against the reflector design) is returned in check mode too.

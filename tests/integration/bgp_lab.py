@@ -91,7 +91,7 @@ class Lab:
                 continue
             tmp = sp.conf.with_suffix(".new")
             tmp.write_text(text)
-            check = subprocess.run(["bird", "-p", "-c", str(tmp)], capture_output=True, text=True)
+            check = subprocess.run(["bird", "-p", "-c", str(tmp)], capture_output=True, text=True, check=False)
             if check.returncode != 0:
                 raise AssertionError(f"bird -p refused the rendering for {name}: {check.stderr}\n{text}")
             os.replace(tmp, sp.conf)
@@ -111,7 +111,7 @@ class Lab:
         sp = self.speakers[name]
         tmp = sp.conf.with_suffix(".new")
         tmp.write_text(text)
-        check = subprocess.run(["bird", "-p", "-c", str(tmp)], capture_output=True, text=True)
+        check = subprocess.run(["bird", "-p", "-c", str(tmp)], capture_output=True, text=True, check=False)
         if check.returncode != 0:
             raise AssertionError(f"bird -p refused the configuration for {name}: {check.stderr}\n{text}")
         os.replace(tmp, sp.conf)

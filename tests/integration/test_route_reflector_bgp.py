@@ -203,9 +203,9 @@ def _render_role_template(me: str, plan: dict) -> str:
     env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     dedicated = [{"host": h, "ip": ip} for h, ip in sorted(DEDICATED.items())]
     text = env.from_string(TEMPLATE.read_text()).render(
-        ansible_managed="test", calico_rr_reflector=next(d for d in dedicated if d["host"] == me),
-        calico_rr_as=plan["as_number"], calico_rr_clients=plan["addresses"], calico_rr_dedicated=dedicated,
-        calico_rr_dedicated_direct=True, calico_rr_cluster_id="244.0.0.1")
+        ansible_managed="test", calico_route_reflector_reflector=next(d for d in dedicated if d["host"] == me),
+        calico_route_reflector_as=plan["as_number"], calico_route_reflector_clients=plan["addresses"], calico_route_reflector_dedicated=dedicated,
+        calico_route_reflector_dedicated_direct=True, calico_route_reflector_cluster_id="244.0.0.1")
     # the test's short timers (the role keeps confd's 2/5/5,30)
     return text.replace("connect retry time 5;", "connect retry time 1;").replace(
         "connect delay time 2;", "connect delay time 1;").replace("error wait time 5,30;", "error wait time 1,5;")

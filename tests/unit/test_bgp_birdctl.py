@@ -24,7 +24,7 @@ SHOW_PROTOCOLS = (
 def test_parse_reply_keeps_codes_on_continuation_lines():
     reply = birdctl.parse_reply(SHOW_PROTOCOLS.splitlines())
     assert reply[0] == (2002, "Name       Proto      Table      State  Since         Info")
-    assert [c for c, _ in reply] == [2002, 1002, 1002, 1002, 1002, 1002, 0]
+    assert [code for code, _text in reply] == [2002, 1002, 1002, 1002, 1002, 1002, 0]
 
 
 def test_parse_reply_rejects_garbage():
@@ -74,7 +74,7 @@ class FakeBird:
         self.thread.start()
 
     def _serve(self) -> None:
-        conn, _ = self.srv.accept()
+        conn, _addr = self.srv.accept()
         with conn:
             conn.sendall(b"0001 BIRD 2.0.12 ready.\n")
             buf = b""

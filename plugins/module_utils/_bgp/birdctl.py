@@ -115,7 +115,8 @@ class BirdControl:
             self._sock = None
 
     def _read_reply(self) -> list[str]:
-        assert self._sock is not None
+        if self._sock is None:
+            raise BirdError(f"not connected to {self.path}")
         lines: list[str] = []
         while True:
             while b"\n" in self._buf:
@@ -136,7 +137,8 @@ class BirdControl:
         """Send one command; the reply as [(code, text)]. 8xxx/9xxx codes raise BirdError."""
         if self._sock is None:
             self.connect()
-        assert self._sock is not None
+        if self._sock is None:
+            raise BirdError(f"not connected to {self.path}")
         self._sock.sendall(cmd.encode() + b"\n")
         reply = parse_reply(self._read_reply())
         bad = [(c, t) for c, t in reply if c >= 8000]

@@ -38,6 +38,14 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+def _either(a: Matcher, b: Matcher) -> Matcher:
+    return lambda labels: a(labels) or b(labels)
+
+
+def _both(a: Matcher, b: Matcher) -> Matcher:
+    return lambda labels: a(labels) and b(labels)
+
+
 def parse(text: str) -> Matcher:
     """A function labels -> bool for ``text``; raises SelectorError naming the selector."""
     toks = _tokens(text or "")
@@ -59,16 +67,14 @@ def parse(text: str) -> Matcher:
         left = expr_and()
         while peek("||"):
             take()
-            right = expr_and()
-            left = (lambda a, b: lambda lab: a(lab) or b(lab))(left, right)
+            left = _either(left, expr_and())
         return left
 
     def expr_and() -> Matcher:
         left = unary()
         while peek("&&"):
             take()
-            right = unary()
-            left = (lambda a, b: lambda lab: a(lab) and b(lab))(left, right)
+            left = _both(left, unary())
         return left
 
     def unary() -> Matcher:
