@@ -11,4 +11,8 @@ fi
 # shellcheck source=scripts/env.sh
 . "$REPO/scripts/env.sh"
 cd "$REPO"
+# ansible-lint installs the collection it lints into $ANSIBLE_HOME/collections (default ~/.ansible,
+# shared by every clone and worktree on the machine): a concurrent lint of another checkout would
+# replace this one's copy mid-run. Keep it per clone, next to sanity's HOME.
+export ANSIBLE_HOME="$REPO/.build/home/.ansible"
 exec ansible-lint --profile production --offline "$@"
