@@ -51,82 +51,93 @@ def parse(text: str) -> Matcher:
     toks = _tokens(text or "")
     if not toks:
         return lambda labels: True     # an empty selector matches everything (as all())
-    pos = 0
+    return _Parser(text, toks).selector()
 
-    def peek(value: str | None = None) -> bool:
-        return pos < len(toks) and (value is None or toks[pos][1] == value)
 
-    def take() -> tuple[str, str]:
-        nonlocal pos
-        if pos >= len(toks):
-            raise SelectorError(f"selector {text!r}: unexpected end")
-        pos += 1
-        return toks[pos - 1]
+class _Parser:
+    """Recursive descent over the tokens: or of ands of unary terms."""
 
-    def expr_or() -> Matcher:
-        left = expr_and()
-        while peek("||"):
-            take()
-            left = _either(left, expr_and())
+    def __init__(self, text: str, toks: list[tuple[str, str]]) -> None:
+        self.text, self.toks, self.pos = text, toks, 0
+
+    def error(self, what: str) -> SelectorError:
+        return SelectorError(f"selector {self.text!r}: {what}")
+
+    def peek(self, value: str | None = None) -> bool:
+        return self.pos < len(self.toks) and (value is None or self.toks[self.pos][1] == value)
+
+    def take(self) -> tuple[str, str]:
+        if self.pos >= len(self.toks):
+            raise self.error("unexpected end")
+        self.pos += 1
+        return self.toks[self.pos - 1]
+
+    def selector(self) -> Matcher:
+        result = self.expr_or()
+        if self.pos != len(self.toks):
+            raise self.error(f"unexpected {self.toks[self.pos][1]!r}")
+        return result
+
+    def _chain(self, op: str, operand: Callable[[], Matcher], combine: Callable[[Matcher, Matcher], Matcher]) -> Matcher:
+        left = operand()
+        while self.peek(op):
+            self.take()
+            left = combine(left, operand())
         return left
 
-    def expr_and() -> Matcher:
-        left = unary()
-        while peek("&&"):
-            take()
-            left = _both(left, unary())
-        return left
+    def expr_or(self) -> Matcher:
+        return self._chain("||", self.expr_and, _either)
 
-    def unary() -> Matcher:
-        if peek("!"):
-            take()
-            inner = unary()
+    def expr_and(self) -> Matcher:
+        return self._chain("&&", self.unary, _both)
+
+    def unary(self) -> Matcher:
+        if self.peek("!"):
+            self.take()
+            inner = self.unary()
             return lambda lab: not inner(lab)
-        if peek("("):
-            take()
-            inner = expr_or()
-            if take()[1] != ")":
-                raise SelectorError(f"selector {text!r}: missing ')'")
+        if self.peek("("):
+            self.take()
+            inner = self.expr_or()
+            if self.take()[1] != ")":
+                raise self.error("missing ')'")
             return inner
-        kind, value = take()
+        kind, value = self.take()
         if kind == "all":
             return lambda lab: True
         if kind == "has":
             key = value[4:-1].strip()
             return lambda lab: key in lab
         if kind != "word":
-            raise SelectorError(f"selector {text!r}: expected a label name, got {value!r}")
-        key = value
-        op_kind, op = take()
+            raise self.error(f"expected a label name, got {value!r}")
+        return self.comparison(value)
+
+    def comparison(self, key: str) -> Matcher:
+        op_kind, op = self.take()
         if op in ("==", "!="):
-            k2, lit = take()
+            k2, lit = self.take()
             if k2 != "str":
-                raise SelectorError(f"selector {text!r}: {key} {op} needs a quoted value")
+                raise self.error(f"{key} {op} needs a quoted value")
             want = lit[1:-1]
             if op == "==":
                 return lambda lab: lab.get(key) == want
             return lambda lab: lab.get(key) != want
         if op_kind == "in":
-            if take()[1] != "{":
-                raise SelectorError(f"selector {text!r}: {key} {op} needs {{'a', 'b'}}")
+            if self.take()[1] != "{":
+                raise self.error(f"{key} {op} needs {{'a', 'b'}}")
             values = set()
-            while not peek("}"):
-                k2, lit = take()
+            while not self.peek("}"):
+                k2, lit = self.take()
                 if k2 != "str":
-                    raise SelectorError(f"selector {text!r}: set members must be quoted")
+                    raise self.error("set members must be quoted")
                 values.add(lit[1:-1])
-                if peek(","):
-                    take()
-            take()
+                if self.peek(","):
+                    self.take()
+            self.take()
             if op == "in":
                 return lambda lab: lab.get(key) in values
             return lambda lab: lab.get(key) not in values
-        raise SelectorError(f"selector {text!r}: unknown operator {op!r} after {key}")
-
-    result = expr_or()
-    if pos != len(toks):
-        raise SelectorError(f"selector {text!r}: unexpected {toks[pos][1]!r}")
-    return result
+        raise self.error(f"unknown operator {op!r} after {key}")
 
 
 def matches(text: str, labels: Labels) -> bool:

@@ -234,30 +234,38 @@ def plan(nodes: list[dict], peers: list[dict], bgp_config: dict | None, settings
     after1: dict[str, list[str]] = {}
     after2: dict[str, list[str]] = {}
     if not errors:
-        ips = {confd.node_bgp(n).name: confd.node_bgp(n).ipv4 for n in nodes if confd.node_bgp(n).ipv4}
-        for ext in settings.external or []:
-            ips[str(ext["ip"])] = str(ext["ip"])
-        now = confd.sessions_by_node(state0.nodes, state0.peers, state0.bgp_config)
-        after1 = confd.sessions_by_node(state1.nodes, state1.peers, state1.bgp_config)
-        after2 = confd.sessions_by_node(state2.nodes, state2.peers, state2.bgp_config)
-        n = len(ips) - len(settings.external or [])
-        if settings.target == "reflectors":
-            r = len(place.reflectors) if place and place.wanted else 0
-        else:
-            r = len(current_reflectors(nodes, settings.label))
-        external = bool(settings.external)
-        sessions = {
-            "nodes": n, "reflectors": r,
-            "full_mesh": placement.mesh_sessions(n),
-            "reflector_design": placement.reflector_sessions(n, r, external) if r else None,
-            "during_switch": placement.transition_sessions(n, r, external) if r else None,
-            "now": confd.count_sessions(now, ips),
-            "after_prepare": confd.count_sessions(after1, ips),
-            "after_finish": confd.count_sessions(after2, ips),
-        }
+        sessions, after1, after2 = _sessions(nodes, settings, place, (state0, state1, state2))
     addresses = {confd.node_bgp(n).name: confd.node_bgp(n).ipv4 for n in nodes if confd.node_bgp(n).ipv4}
     return Plan(settings.target, place, prep, fin, sessions, after1, after2, errors, addresses,
                 confd.global_as(bgp_config))
+
+
+def _sessions(nodes: list[dict], settings: Settings, place: placement.Placement | None,
+              states: tuple[State, State, State]) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, list[str]]]:
+    """Session counts now, after prepare and after finish, and the design's numbers."""
+    state0, state1, state2 = states
+    ips = {confd.node_bgp(n).name: confd.node_bgp(n).ipv4 for n in nodes if confd.node_bgp(n).ipv4}
+    for ext in settings.external or []:
+        ips[str(ext["ip"])] = str(ext["ip"])
+    now = confd.sessions_by_node(state0.nodes, state0.peers, state0.bgp_config)
+    after1 = confd.sessions_by_node(state1.nodes, state1.peers, state1.bgp_config)
+    after2 = confd.sessions_by_node(state2.nodes, state2.peers, state2.bgp_config)
+    n = len(ips) - len(settings.external or [])
+    if settings.target == "reflectors":
+        r = len(place.reflectors) if place and place.wanted else 0
+    else:
+        r = len(current_reflectors(nodes, settings.label))
+    external = bool(settings.external)
+    sessions = {
+        "nodes": n, "reflectors": r,
+        "full_mesh": placement.mesh_sessions(n),
+        "reflector_design": placement.reflector_sessions(n, r, external) if r else None,
+        "during_switch": placement.transition_sessions(n, r, external) if r else None,
+        "now": confd.count_sessions(now, ips),
+        "after_prepare": confd.count_sessions(after1, ips),
+        "after_finish": confd.count_sessions(after2, ips),
+    }
+    return sessions, after1, after2
 
 
 def describe(p: Plan) -> dict[str, Any]:
