@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "_shared"))
+
+from labcheck import env_file, eth0  # noqa: E402  # pylint: disable=wrong-import-position
 
 ETCD_CONTAINER = "calico-node-lab-etcd"
 NODE_KEY = "/calico/resources/v3/projectcalico.org/nodes/{}"
@@ -29,24 +35,6 @@ def etcd_get(key):
     from etcd3gw.client import Etcd3Client
     values = Etcd3Client(host=podman_ip(ETCD_CONTAINER).split("/")[0], port=2379, timeout=5).get(key)
     return json.loads(values[0]) if values else None
-
-
-def eth0(host):
-    """The host's address/prefix on the podman network (what autodetection must find)."""
-    info = json.loads(host.check_output("ip -json address show dev eth0"))
-    a = [x for x in info[0]["addr_info"] if x["family"] == "inet"][0]
-    return f"{a['local']}/{a['prefixlen']}"
-
-
-def env_file(host):
-    f = host.file("/etc/calico/calico.env")
-    assert f.exists and f.user == "root" and f.mode == 0o600
-    out = {}
-    for line in f.content_string.splitlines():
-        if line and not line.startswith("#"):
-            k, _sep, v = line.partition("=")
-            out[k] = v
-    return out
 
 
 def test_env_file(host):
