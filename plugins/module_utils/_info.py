@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 
@@ -20,22 +20,46 @@ _WANTED_RES = {"nodes": "Node", "ippools": "IPPool", "bgpconfigurations": "BGPCo
 _BLOCKS = model.IPAM_PREFIX + "assignment/"
 
 
-def _collect_etcd(ds, want_ipam: bool) -> tuple[dict[str, list[dict]], list[dict]]:
+def _loads(key: str, raw: bytes, resource: bool, warn: Callable[[str], None] | None) -> dict | None:
+    """The stored object, or None (with a warning) when it cannot be what Calico stores there:
+    like libcalico-go's list, which skips a value it cannot convert and logs it."""
+    try:
+        obj = json.loads(raw)
+    except ValueError as exc:
+        problem = f"does not hold JSON ({exc})"
+    else:
+        if not isinstance(obj, dict):
+            problem = "does not hold a JSON object"
+        elif resource and not (isinstance(obj.get("metadata"), dict) and isinstance(obj["metadata"].get("name"), str)
+                               and isinstance(obj.get("spec"), (dict, type(None)))):
+            problem = "does not hold a Calico resource (metadata.name and an object spec)"
+        else:
+            return obj
+    if warn:
+        warn(f"Skipped {key}: it {problem}; calico-node cannot read it either. "
+             f"Fix or remove it (etcdctl del {key}).")
+    return None
+
+
+def _collect_etcd(ds, want_ipam: bool,
+                  warn: Callable[[str], None] | None = None) -> tuple[dict[str, list[dict]], list[dict]]:
     resources: dict[str, list[dict]] = {k: [] for k in _WANTED_RES.values()}
     blocks: list[dict] = []
-    loads = json.loads
     for key, raw, rev in ds.snapshot("/calico/"):
         if key.startswith(_BLOCKS):
             if want_ipam:
-                blocks.append(loads(raw))
+                blk = _loads(key, raw, False, warn)
+                if blk is not None:
+                    blocks.append(blk)
             continue
         if key.startswith(_RES):
             plural, _x, rest = key[len(_RES):].partition("/")
             kind = _WANTED_RES.get(plural)
             if kind and "/" not in rest:
-                obj = loads(raw)
-                obj.setdefault("metadata", {})["resourceVersion"] = rev
-                resources[kind].append(obj)
+                obj = _loads(key, raw, True, warn)
+                if obj is not None:
+                    obj["metadata"]["resourceVersion"] = rev
+                    resources[kind].append(obj)
     return resources, blocks
 
 
@@ -119,11 +143,12 @@ def ipam_usage(blocks: Iterable[dict], pools: list[dict]) -> dict[str, Any]:
     return out
 
 
-def gather(ds, subsets: Iterable[str] = SUBSETS) -> dict[str, Any]:
+def gather(ds, subsets: Iterable[str] = SUBSETS, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """``warn`` is told about each stored value skipped because it cannot be read."""
     subsets = set(subsets)
     want_ipam = "ipam" in subsets
     if hasattr(ds, "snapshot"):
-        resources, blocks = _collect_etcd(ds, want_ipam)
+        resources, blocks = _collect_etcd(ds, want_ipam, warn)
     else:
         resources, blocks = _collect_generic(ds, want_ipam)
     out: dict[str, Any] = {}

@@ -107,7 +107,7 @@ def main() -> None:
     subsets.discard("all")
 
     def body(ds):
-        result = {"changed": False, **_info.gather(ds, subsets - {"ipam_check"})}
+        result = {"changed": False, **_info.gather(ds, subsets - {"ipam_check"}, warn=module.warn)}
         if "ipam_check" in subsets:
             result["ipam_check"] = _info.ipam_check(ds)
         return result

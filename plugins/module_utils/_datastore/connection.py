@@ -34,7 +34,12 @@ def datastore_argspec(**extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def connect(params: dict[str, Any], log: Callable[[str], None] | None = None):
     """A backend for the module's connection options. Raises DatastoreError with a fix."""
     dtype = params.get("datastore_type") or "etcdv3"
-    timeout = float(params.get("datastore_timeout") or 10.0)
+    timeout = params.get("datastore_timeout")
+    timeout = 10.0 if timeout is None else timeout
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not 0 < timeout < 86400:
+        raise DatastoreError(f"datastore_timeout must be a number of seconds above 0 (and below a day), "
+                             f"got {timeout!r}.", "Set datastore_timeout to e.g. 10.")
+    timeout = float(timeout)
     if dtype == "etcdv3":
         from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdBackend, EtcdKV
         endpoints = params.get("etcd_endpoints")

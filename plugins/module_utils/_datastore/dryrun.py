@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable
 
+from ansible_collections.netops.calico.plugins.module_utils._calico.validator import guard_delete, guard_write
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import Committed, Item, Write
 
@@ -49,17 +50,20 @@ class DryRun:
         return out
 
     def create(self, resource: dict) -> dict:
+        guard_write(resource)                     # check mode refuses what a real run refuses
         stored = model.with_revision(resource, "0")
         self._objs[self._id(resource)] = stored
         self.writes.append(("create", f"{resource['kind']}/{resource['metadata']['name']}"))
         return copy.deepcopy(stored)
 
     def update(self, resource: dict) -> dict:
+        guard_write(resource)
         self._objs[self._id(resource)] = copy.deepcopy(resource)
         self.writes.append(("update", f"{resource['kind']}/{resource['metadata']['name']}"))
         return copy.deepcopy(resource)
 
     def delete(self, kind_name: str, name: str, revision: str, namespace: str | None = None) -> None:
+        guard_delete(kind_name, name)
         self._objs[(kind_name, name, namespace)] = None
         self.writes.append(("delete", f"{kind_name}/{name}"))
 

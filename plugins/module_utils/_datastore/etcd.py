@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from ansible_collections.netops.calico.plugins.module_utils._batching import chunks
+from ansible_collections.netops.calico.plugins.module_utils._calico.validator import guard_delete, guard_write
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
     AlreadyExistsError,
@@ -391,6 +392,7 @@ class EtcdBackend:
         return out
 
     def create(self, resource: dict) -> dict:
+        guard_write(resource)
         kind_name = resource["kind"]
         meta = resource.get("metadata") or {}
         key = self._key(kind_name, meta["name"], meta.get("namespace"))
@@ -405,6 +407,7 @@ class EtcdBackend:
         return self._wrap(kind_name, item)
 
     def update(self, resource: dict) -> dict:
+        guard_write(resource)
         kind_name = resource["kind"]
         meta = resource.get("metadata") or {}
         rev = model.revision_to_update(resource)
@@ -413,6 +416,7 @@ class EtcdBackend:
         return self._wrap(kind_name, item)
 
     def delete(self, kind_name: str, name: str, revision: str, namespace: str | None = None) -> None:
+        guard_delete(kind_name, name)
         self.kv.delete(self._key(kind_name, name, namespace), revision)
 
     # IPAM objects (values are the raw model JSON; see model.py) -------------------------------

@@ -161,3 +161,43 @@ def go_asnumber(value: int | str) -> int:
     if len(parts) == 2 and all(re.fullmatch(r"[0-9]+", p) and int(p) < 1 << 16 for p in parts):
         return (int(parts[0]) << 16) + int(parts[1])
     raise ValueError(f"invalid AS Number format ({s})")
+
+
+# numorstring (api/pkg/lib/numorstring, v3.31.7): what json.Marshal writes after UnmarshalJSON.
+_PORT_TYPES = ("numorstring.Port", "*numorstring.Port")
+_UINT8_OR_STRING_TYPES = ("numorstring.Protocol", "*numorstring.Protocol", "numorstring.DSCP", "*numorstring.DSCP")
+
+
+def go_port(value: int | str) -> int | str:
+    """numorstring.Port as stored (port.go PortFromString, MarshalJSON): a single port is a JSON
+    number ("8080" -> 8080, "80:80" -> 80), a range a string "min:max" with the numbers
+    re-printed ("0100:0200" -> "100:200"), a name the string. A value Go would refuse is returned
+    unchanged (the validator refuses it)."""
+    if isinstance(value, str):
+        if re.fullmatch(r"[0-9]+", value) and int(value) < 1 << 16:
+            return int(value)
+        m = re.fullmatch(r"([0-9]+):([0-9]+)", value)
+        if m and int(m.group(1)) < 1 << 16 and int(m.group(2)) < 1 << 16:
+            lo, hi = int(m.group(1)), int(m.group(2))
+            return lo if lo == hi else f"{lo}:{hi}"
+    return value
+
+
+def go_uint8_or_string(value: int | str) -> int | str:
+    """numorstring.Uint8OrString (Protocol, DSCP) as stored (uint8orstring.go): a string that
+    parses as a uint8 is written as that number ("6" -> 6); any other string stays a string."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value) and int(value) < 256:
+        return int(value)
+    return value
+
+
+def go_int_or_string(go_type: str, value):
+    """``value`` as Go writes a field of ``go_type`` when it is a numorstring type (or a list of
+    Ports); any other value unchanged."""
+    if go_type in _PORT_TYPES:
+        return go_port(value)
+    if go_type in ("[]numorstring.Port", "*[]numorstring.Port") and isinstance(value, list):
+        return [go_port(v) for v in value]
+    if go_type in _UINT8_OR_STRING_TYPES:
+        return go_uint8_or_string(value)
+    return value

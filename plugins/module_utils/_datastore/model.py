@@ -209,7 +209,11 @@ def _order(obj: dict, fields: tuple | None) -> dict:
         if f.omitempty and _is_empty(v) and not (f.pointer and v is not None):
             continue
         sub = getattr(f, "fields", None)
-        if sub and isinstance(v, dict):
+        go_type = getattr(f, "go_type", "")
+        v = govalues.go_int_or_string(go_type, v)
+        if go_type.lstrip("*").startswith("map[") and isinstance(v, dict):
+            v = _sorted_map(v)
+        elif sub and isinstance(v, dict):
             v = _order(v, sub)
         elif sub and isinstance(v, list):
             v = [_order(i, sub) if isinstance(i, dict) else i for i in v]
@@ -218,6 +222,12 @@ def _order(obj: dict, fields: tuple | None) -> dict:
         if k not in out and not any(f.json == k for f in fields):
             out[k] = v
     return out
+
+
+def _sorted_map(m: dict) -> dict:
+    """encoding/json writes a Go map with its keys sorted (byte order of the UTF-8 keys, which
+    for str keys is Python's code point order)."""
+    return {k: m[k] for k in sorted(m)} if all(isinstance(k, str) for k in m) else dict(m)
 
 
 def now_rfc3339() -> str:
@@ -231,6 +241,9 @@ def normalise_resource(resource: dict) -> dict:
     kind(kind_name)
     meta = {k: v for k, v in (resource.get("metadata") or {}).items()
             if k not in ("resourceVersion", "selfLink") and not _is_empty(v)}
+    for k in ("labels", "annotations"):          # map[string]string: keys sorted as Go writes them
+        if isinstance(meta.get(k), dict):
+            meta[k] = _sorted_map(meta[k])
     out: dict[str, Any] = {
         "kind": kind_name,
         "apiVersion": API_VERSION,

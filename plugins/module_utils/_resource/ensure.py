@@ -10,6 +10,7 @@ import copy
 import re
 from typing import Any, Callable
 
+from ansible_collections.netops.calico.plugins.module_utils._calico import validator
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ValidationError
 from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
@@ -59,6 +60,7 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
     Returns changed, diff (this object's before/after), resource (after).
     """
     changes = Changes() if changes is None else changes
+    validator.check_name(kind_name, name)       # before any read: '' would address the collection
     key = f"{kind_name}/{name}"
     current = ds.get(kind_name, name)
     if state == "absent":
@@ -76,11 +78,13 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
 
 def _new(kind_name: str, name: str, spec: dict[str, Any], labels: dict[str, str] | None,
          defaults: Callable[[dict], dict], validate: Callable[[dict], list[str]] | None) -> dict:
-    new_spec = defaults({k: _normalise(v) for k, v in spec.items() if v is not None})
-    errors = validate(new_spec) if validate else []
+    new_spec = _defaulted(kind_name, defaults, {k: _normalise(v) for k, v in spec.items() if v is not None})
+    resource = model.new_resource(kind_name, name, new_spec, labels=labels)
+    # every error at once: Calico's generic rules (Go types, names, labels) and the kind's own
+    errors = validator.resource_errors(resource) + (validate(new_spec) if validate else [])
     if errors:
         raise ValidationError(errors)
-    return model.new_resource(kind_name, name, new_spec, labels=labels)
+    return resource
 
 
 def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None, defaults: Callable[[dict], dict],
@@ -88,7 +92,7 @@ def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None,
     """The resource to write over ``current``, or None when nothing differs."""
     kind_name = current["kind"]
     cur_spec = copy.deepcopy(current.get("spec") or {})
-    effective = defaults(copy.deepcopy(cur_spec))
+    effective = _defaulted(kind_name, defaults, copy.deepcopy(cur_spec))
     new_spec = copy.deepcopy(cur_spec)
     errors = []
     for field, value in ((k, _normalise(v)) for k, v in spec.items()):
@@ -102,17 +106,28 @@ def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None,
             new_spec.pop(field, None)
         else:
             new_spec[field] = value
-    if not errors and validate and new_spec != cur_spec:
-        errors = validate(defaults(copy.deepcopy(new_spec)))
-    if errors:
-        raise ValidationError(errors)
     meta = current.get("metadata") or {}
     new_labels = dict(labels) if labels is not None else (meta.get("labels") or {})
-    if new_spec == cur_spec and new_labels == (meta.get("labels") or {}):
+    if not errors and new_spec == cur_spec and new_labels == (meta.get("labels") or {}):
         return None
     updated = copy.deepcopy(current)
     updated["spec"] = new_spec
     updated.setdefault("metadata", {})["labels"] = new_labels
     if not new_labels:
         updated["metadata"].pop("labels", None)
+    if not errors:
+        errors = validator.resource_errors(updated)
+        if validate and new_spec != cur_spec:
+            errors += validate(_defaulted(kind_name, defaults, copy.deepcopy(new_spec)))
+    if errors:
+        raise ValidationError(errors)
     return model.with_revision(model.normalise_resource(updated), meta["resourceVersion"])
+
+
+def _defaulted(kind_name: str, defaults: Callable[[dict], dict], spec: dict) -> dict:
+    """``defaults(spec)``; a defaulting that cannot start (clientv3 returns an error before it
+    defaults anything, e.g. "IPPool CIDR must be specified") is a validation error, not a crash."""
+    try:
+        return defaults(spec)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValidationError([f"{kind_name} spec: {exc}; set the field it names to a valid value"]) from None

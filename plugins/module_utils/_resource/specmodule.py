@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Callable
 
+from ansible_collections.netops.calico.plugins.module_utils._calico import validator
 from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
@@ -65,8 +66,12 @@ def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[s
     module = datastore_module(argspec)
     p = module.params
     spec = {camel: _go_value(fields_by_json[camel], p[opt]) for opt, (camel, _x) in opts.items() if p[opt] is not None}
-    if validate and p["state"] == "present":
-        errors = validate(spec)
+    if p["state"] == "present":
+        # what can be checked without the datastore is checked before connecting; errors name the
+        # option (and the Calico field), all at once
+        errors = validator.name_errors(p["name"], "name") + validator.spec_errors(kind, spec)
+        errors += validator.labels_errors(p["labels"], "labels")
+        errors = [_option_error(e, opts) for e in errors] + (validate(spec) if validate else [])
         if errors:
             module.fail_json(msg=f"Invalid {kind} {p['name']!r}, nothing was written: " + "; ".join(errors),
                              errors=errors)
@@ -80,10 +85,24 @@ def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[s
 
 
 def _go_value(field, value: Any) -> Any:
-    """The value as Calico stores it, so that a user's "90s" compares equal to a stored "1m30s"."""
+    """The value as Calico stores it, so that a user's "90s" compares equal to a stored "1m30s"
+    and a port "8080" to a stored 8080. A value Go cannot hold is left as given: the validator
+    (``_calico/validator.py``) refuses it with the field named."""
     if field.type == "duration" and isinstance(value, str):
-        return govalues.go_duration(value)
-    return value
+        try:
+            return govalues.go_duration(value)
+        except ValueError:
+            return value
+    return govalues.go_int_or_string(field.go_type, value)
+
+
+def _option_error(error: str, opts: dict[str, tuple[str, dict[str, Any]]]) -> str:
+    """``spec.listenPort: ...`` -> ``listen_port (spec.listenPort): ...``."""
+    for opt, (camel, _x) in opts.items():
+        for sep in (":", ".", "["):
+            if error.startswith(f"spec.{camel}{sep}"):
+                return f"{opt} ({error.split(':', 1)[0]}):{error.split(':', 1)[1]}"
+    return error
 
 
 def render_options_doc(kind: str, exclude: tuple[str, ...] = ()) -> str:

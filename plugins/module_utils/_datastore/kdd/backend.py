@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterator
 
+from ansible_collections.netops.calico.plugins.module_utils._calico.validator import guard_delete, guard_write
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
     AlreadyExistsError,
@@ -345,6 +346,7 @@ class KubernetesBackend:
         return out
 
     def create(self, resource: dict) -> dict:
+        guard_write(resource)
         kind_name = resource["kind"]
         meta = resource.get("metadata") or {}
         if kind_name == "Node":
@@ -365,6 +367,7 @@ class KubernetesBackend:
         return crd_to_v3(kind_name, obj)
 
     def update(self, resource: dict) -> dict:
+        guard_write(resource)
         kind_name = resource["kind"]
         meta = resource.get("metadata") or {}
         rev = model.revision_to_update(resource)
@@ -377,6 +380,7 @@ class KubernetesBackend:
     def delete(self, kind_name: str, name: str, revision: str, namespace: str | None = None) -> None:
         if kind_name in model.IPAM_KINDS:
             return self.ipam_delete(kind_name, name, revision)
+        guard_delete(kind_name, name)             # '' would DELETE the collection URL
         if kind_name == "Node":
             raise DatastoreError(
                 f"Node {name!r}: with the Kubernetes datastore a Calico Node is the Kubernetes Node; "

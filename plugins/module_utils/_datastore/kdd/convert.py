@@ -327,8 +327,10 @@ def ipam_to_crd(kind_name: str, name: str, value: Any) -> dict:
             spec["affinityClaimTime"] = value["affinity_claim_time"]
         spec["allocations"] = value.get("allocations")
         spec["unallocated"] = value.get("unallocated")
-        attrs = value.get("attributes")
-        spec["attributes"] = None if attrs is None else [
+        # IPAMBlockV1toV3 (libcalico-go/lib/backend/k8s/resources/ipam_block.go) builds the list
+        # from an empty slice, so a block without attributes is written "attributes": [], never null
+        attrs = value.get("attributes") or []
+        spec["attributes"] = [
             {k: v for k, v in a.items() if v is not None} if isinstance(a, dict) else a for a in attrs]
         spec["sequenceNumber"] = value.get("sequenceNumber", 0)
         spec["sequenceNumberForAllocation"] = value.get("sequenceNumberForAllocation")
@@ -370,8 +372,8 @@ def crd_to_ipam(kind_name: str, obj: dict) -> tuple[str, Any, bool]:
             value["affinity_claim_time"] = spec["affinityClaimTime"]
         value["allocations"] = spec.get("allocations")
         value["unallocated"] = spec.get("unallocated")
-        attrs = spec.get("attributes")
-        if attrs is not None:
+        attrs = spec.get("attributes") or []          # IPAMBlockV3toV1: an empty slice, never nil
+        if attrs:
             fill = _fields.IPAM_ATTRIBUTE_FIELDS
             attrs = [govalues.fill_go_zero(a, fill) if isinstance(a, dict) else a for a in attrs]
             attrs = [{**{f.json: a[f.json] for f in fill if f.json in a},
