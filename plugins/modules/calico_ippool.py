@@ -109,6 +109,7 @@ ippool:
 """
 
 from ansible_collections.netops.calico.plugins.module_utils._calico import ippool as _ippool
+from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ValidationError
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
 from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import RESOURCE_OPTIONS, ensure_resource
 
@@ -152,8 +153,14 @@ def main() -> None:
                 return ["cidr: required to create a pool"]
             return _ippool.validate_pool_spec(full_spec)
 
+        def defaults(full_spec):
+            if not full_spec.get("cidr"):             # clientv3 ippool.go: "IPPool CIDR must be specified"
+                raise ValidationError(["cidr: IPPool CIDR must be specified to create a pool; "
+                                       "set cidr, e.g. 198.18.0.0/16"])
+            return _ippool.default_pool_spec(full_spec)
+
         res = ensure_resource(ds, "IPPool", p["name"], p["state"], spec,
-                              labels=p["labels"], defaults=_ippool.default_pool_spec,
+                              labels=p["labels"], defaults=defaults,
                               immutable=_ippool.IMMUTABLE, validate=validate)
         return {"changed": res["changed"], "diff": res["diff"], "ippool": res["resource"]}
 

@@ -78,6 +78,8 @@ _CASELESS_ENUMS = frozenset(("chainInsertMode", "bpfMapSizeConntrackScaling", "b
 # numorstring (api/pkg/lib/numorstring): port.go nameRegex; validator.go protocolRegex
 _PORT_NAME_RE = re.compile(r"^[a-zA-Z0-9_.-]{1,128}$")
 _PORT_RANGE_RE = re.compile(r"^(\d+):(\d+)$")
+_INTERFACE_RE = re.compile(r"^[a-zA-Z0-9_.-]{1,15}$")         # validator.go interfaceRegex
+_INTERFACE_KEYED = frozenset(("bpfLogFilters",))
 _PROTOCOL_NAMES = ("TCP", "UDP", "ICMP", "ICMPv6", "SCTP", "UDPLite")
 
 
@@ -250,6 +252,9 @@ def value_errors(path: str, v: Any, f: _fields.Field, bounds: dict[str, tuple] |
         for k, x in v.items():
             if not isinstance(k, str):
                 out.append(f"{path}: key {k!r} is not a string (Go {f.go_type})")
+            elif f.json in _INTERFACE_KEYED and not _INTERFACE_RE.match(k):
+                out.append(f"{path}: key {k!r} is not an interface name (validator.go validateBPFLogFilters: "
+                           "1-15 of letters, digits, '_', '.', '-', or 'all')")
             if vt == "string" and not isinstance(x, str):
                 out.append(f"{path}.{k}: {_describe(x)} is not a string (Go {f.go_type}); quote the value")
             elif vt in INT_RANGES:
@@ -260,7 +265,12 @@ def value_errors(path: str, v: Any, f: _fields.Field, bounds: dict[str, tuple] |
             return [f"{path}: {_describe(v)} is not a mapping (Go struct {go})"]
         return struct_errors(path, v, f.fields, bounds, rel)
     if go in INT_RANGES:
-        return _int_errors(path, v, go, bounds.get(rel))
+        tag = bounds.get(rel)
+        if tag and v == 0 and _is_int(v) and not f.go_type.startswith("*") and "." not in rel:
+            # a validate:"omitempty,..." tag skips a non-pointer's zero value (the nested bounds
+            # are struct validators, which have no omitempty)
+            tag = None
+        return _int_errors(path, v, go, tag)
     if go == "bool":
         return [] if isinstance(v, bool) else [f"{path}: {_describe(v)} is not a boolean; use true or false"]
     if go == "metav1.Duration":
