@@ -203,7 +203,7 @@ def test_module_documentation_matches_argspec():
     from ansible_collections.netops.calico.plugins.module_utils._aws import aws_argspec
     doc = yaml.safe_load(mod.DOCUMENTATION)["options"]
     assert set(doc) == {"nodes", "keep", "liveness", "kubernetes_kubeconfig", "kubernetes_context", "aws",
-                        "felix_max_age", "max_fraction", "force", "serial"}
+                        "felix_max_age", "max_fraction", "force", "serial", "delete_kubernetes_node"}
     assert set(doc["aws"]["suboptions"]) == set(aws_argspec()) | {"filters"}
     for name, spec in aws_argspec().items():
         assert doc["aws"]["suboptions"][name]["type"] == spec["type"]
