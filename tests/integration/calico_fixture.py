@@ -306,7 +306,6 @@ class CalicoFixture:
             kv.call("/kv/txn", {"compare": [], "success": ops, "failure": []})
         return len(items)
 
-
     def write_kdd(self, ds, kube, k8s_nodes: Any = None) -> int:
         """Load the same state into the Kubernetes datastore as Calico stores it there: IPAM objects and
         v3 resources as Calico's CRDs (through ``ds``, the KDD backend, which converts as libcalico-go's
