@@ -73,6 +73,10 @@ def test_kubernetes_verdicts_with_a_fake_lister():
         return {"a.k8s"}
     out = liveness.kubernetes_verdicts(["a", "b", "c", "d"], nodes, lister())
     assert out == {"a": V(True, "Kubernetes node a.k8s exists"), "b": V(False, "Kubernetes node b no longer exists")}
+    # the Kubernetes datastore: a name with only IPAM left is its own Kubernetes node name
+    out = liveness.kubernetes_verdicts(["a", "c", "d", "e"], nodes, {"a.k8s", "e"}, by_name=True)
+    assert out == {"a": V(True, "Kubernetes node a.k8s exists"), "d": V(False, "Kubernetes node d no longer exists"),
+                   "e": V(True, "Kubernetes node e exists")}
 
 
 def test_aws_verdicts():
