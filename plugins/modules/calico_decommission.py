@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: calico_decommission
-short_description: Purge dead nodes from Calico's etcd datastore, with their IPAM
+short_description: Purge dead nodes from Calico's datastore (etcd or Kubernetes), with their IPAM
 version_added: 0.1.0
 description:
   - Finds dead nodes from the sources you select and removes everything Calico keeps for them, in the
@@ -17,15 +17,28 @@ description:
     C(/calico/ipam/v2/host/<node>), BGPPeers with C(spec.node) equal to the node, the per-node
     FelixConfiguration and BGPConfiguration, HostEndpoints of the node, Felix's status reports and
     finally the Node.
-  - Every write is an etcd transaction guarded by the mod revision that was read; many of them are
-    packed into one transaction, each with its own compare. A crash, a lost etcd or a concurrent run
+  - On etcd, every write is an etcd transaction guarded by the mod revision that was read; many of them
+    are packed into one transaction, each with its own compare. A crash, a lost etcd or a concurrent run
     leaves the datastore consistent, and running the task again finishes the job.
+  - On the Kubernetes datastore (O(datastore_type=kubernetes)) the same plan and steps work on Calico's
+    CRDs (C(ipamblocks), C(blockaffinities), C(ipamhandles), C(felixconfigurations), C(bgpconfigurations),
+    C(bgppeers), C(hostendpoints) in C(crd.projectcalico.org/v1)), each write guarded by the
+    resourceVersion that was read. The Kubernetes API has no multi-object transaction, so the writes of
+    one step are made one by one in libcalico-go's order (a block before its handles); running the task
+    again finishes an interrupted purge.
+  - On the Kubernetes datastore the Calico Node is the Kubernetes Node. A node whose Kubernetes Node is
+    gone has only its IPAM left; such hosts (found by their block affinities) are candidates with
+    O(keep), and O(liveness=kubernetes) judges them dead, as calico-kube-controllers does. The purge
+    releases the node's addresses, handles, affinities and blocks and deletes its per-node
+    FelixConfiguration and BGPConfiguration, BGPPeers and HostEndpoints; the Kubernetes Node itself is
+    deleted only with O(delete_kubernetes_node=true). Pods are not deleted (they are for Kubernetes
+    to remove, as its pod garbage collector does for the pods of a deleted Node); their addresses are
+    released, found by the node the CNI plugin records on each allocation.
   - A candidate that any selected source still sees alive is kept, and the reason is returned.
     Liveness is checked again right before each batch of nodes is purged.
   - Refuses to delete more than O(max_fraction) of the nodes, or a node named in O(nodes) that is also
-    in O(keep), unless O(force=true).
-  - Only for O(datastore_type=etcdv3). With the Kubernetes datastore, delete the Kubernetes node;
-    calico-kube-controllers then releases its IPAM.
+    in O(keep), unless O(force=true). On the Kubernetes datastore the fraction counts every node Calico
+    knows (the Kubernetes Nodes and the hosts that only have block affinities left).
 author:
   - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
@@ -61,21 +74,25 @@ options:
       - Sources that judge liveness. Each makes nodes it sees dead candidates and keeps the candidates it
         sees alive.
       - V(kubernetes) - a Calico node whose C(orchRefs) Kubernetes node no longer exists is dead, one whose
-        Kubernetes node exists is alive; nodes without a k8s orchRef get no verdict.
+        Kubernetes node exists is alive; nodes without a k8s orchRef get no verdict. On the Kubernetes
+        datastore, a host with IPAM left but no Kubernetes Node of its name is dead, and every Kubernetes
+        Node is alive.
       - V(aws) - a node is matched to EC2 instances by instance ID, private DNS name and private addresses
         (DescribeInstances); alive when a match is pending, running, stopping or stopped, dead when all
         matches are terminated or nothing matches. Scope it with O(aws.filters).
       - V(felix) - Felix's status report in etcd (C(/calico/felix/v2/<region>/host/<node>/status)); dead
         when it expired or is older than O(felix_max_age), alive when fresh. Needs Felix's
         C(reportingInterval) above 0 (calico-node sets it to 0); nodes without reports get no verdict.
+        Not available on the Kubernetes datastore (Felix writes no status reports there).
     type: list
     elements: str
     choices: [kubernetes, aws, felix]
     default: []
   kubernetes_kubeconfig:
     description:
-      - Kubeconfig for O(liveness=kubernetes). Defaults to E(KUBECONFIG), the in-cluster service account,
-        then C(~/.kube/config).
+      - Kubeconfig for O(liveness=kubernetes) with the etcdv3 datastore. Defaults to E(KUBECONFIG), the
+        in-cluster service account, then C(~/.kube/config).
+      - Ignored with O(datastore_type=kubernetes), where the datastore connection (O(kubeconfig)) is used.
     type: path
   kubernetes_context:
     description: Context in O(kubernetes_kubeconfig) to use.
@@ -133,6 +150,14 @@ options:
     description: Delete beyond O(max_fraction) and delete nodes that are in O(keep).
     type: bool
     default: false
+  delete_kubernetes_node:
+    description:
+      - With O(datastore_type=kubernetes), also delete the dead nodes' Kubernetes Node objects (as
+        C(kubectl delete node) does, guarded by the resourceVersion that was read), after their Calico
+        state is purged. Without it the Kubernetes Nodes are left alone.
+      - Not available with the etcdv3 datastore, where the Calico Node is deleted.
+    type: bool
+    default: false
   serial:
     description:
       - Purge in batches of this many nodes, checking liveness again before each batch and stopping after a
@@ -184,6 +209,23 @@ EXAMPLES = r"""
     nodes: [worker-17, worker-23]
   run_once: true
   delegate_to: localhost
+
+- name: Kubernetes datastore - release the IPAM of nodes whose Kubernetes Node is gone
+  netops.calico.calico_decommission:
+    datastore_type: kubernetes
+    kubeconfig: /etc/kubernetes/admin.conf
+    liveness: [kubernetes]
+  run_once: true
+  delegate_to: localhost
+
+- name: Kubernetes datastore - purge a dead node and delete its Kubernetes Node too
+  netops.calico.calico_decommission:
+    datastore_type: kubernetes
+    kubeconfig: /etc/kubernetes/admin.conf
+    nodes: [worker-17]
+    delete_kubernetes_node: true
+  run_once: true
+  delegate_to: localhost
 """
 
 RETURN = r"""
@@ -221,7 +263,8 @@ nodes:
       type: list
       elements: str
     workload_endpoints:
-      description: WorkloadEndpoints deleted, as namespace/name.
+      description: WorkloadEndpoints deleted, as namespace/name (etcd only; on the Kubernetes datastore they are
+        pods, which are left to Kubernetes).
       type: list
       elements: str
     host_endpoints:
@@ -239,14 +282,14 @@ nodes:
       description: Whether BGPConfiguration node.<name> was deleted.
       type: bool
     ipam_host:
-      description: Whether /calico/ipam/v2/host/<name> was deleted.
+      description: Whether /calico/ipam/v2/host/<name> was deleted (etcd only).
       type: bool
     status_reports:
       description: Felix status keys deleted.
       type: list
       elements: str
     node:
-      description: Whether the Node resource was deleted.
+      description: Whether the Node resource (on the Kubernetes datastore, the Kubernetes Node) was deleted.
       type: bool
   sample:
     - name: worker-17
@@ -286,7 +329,8 @@ failed_nodes:
   type: list
   elements: dict
 total_nodes:
-  description: Number of Node resources in the datastore before the purge.
+  description: Number of Node resources in the datastore (Kubernetes Nodes, on the Kubernetes datastore) before
+    the purge.
   returned: always
   type: int
 writes:
@@ -316,14 +360,20 @@ def main() -> None:
         "max_fraction": {"type": "float", "default": 0.2},
         "force": {"type": "bool", "default": False},
         "serial": {"type": "int", "default": 0},
+        "delete_kubernetes_node": {"type": "bool", "default": False},
     })
     p = module.params
 
     def body(ds):
         opts = _decommission.Options(
             nodes=p["nodes"], keep=p["keep"], liveness=p["liveness"], felix_max_age=p["felix_max_age"],
-            max_fraction=p["max_fraction"], force=p["force"], serial=p["serial"], log=module.debug)
-        if "kubernetes" in p["liveness"]:
+            max_fraction=p["max_fraction"], force=p["force"], serial=p["serial"],
+            delete_kubernetes_node=p["delete_kubernetes_node"], log=module.debug)
+        kdd = p["datastore_type"] == "kubernetes"
+        if kdd and (p["kubernetes_kubeconfig"] or p["kubernetes_context"]):
+            module.warn("kubernetes_kubeconfig and kubernetes_context are ignored with datastore_type kubernetes: "
+                        "the Kubernetes Nodes are read through the datastore connection (kubeconfig).")
+        if "kubernetes" in p["liveness"] and not kdd:
             opts.k8s_lister = liveness.kubernetes_lister(p["kubernetes_kubeconfig"], p["kubernetes_context"],
                                                          p["datastore_timeout"])
         if "aws" in p["liveness"]:
@@ -337,9 +387,7 @@ def main() -> None:
                              **result)
         return result
 
-    run(module, body, refuse={"kubernetes": "calico_decommission works on the etcdv3 datastore only. With the "
-                                            "Kubernetes datastore, delete the Kubernetes node; "
-                                            "calico-kube-controllers releases its IPAM."})
+    run(module, body)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import datetime
 import ipaddress
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,7 +119,9 @@ class CalicoFixture:
     keys that belong to a node."""
 
     def __init__(self, v4: str = "10.244.0.0/16", v6: str = "fd00:10:244::/56", block4: int = 26,
-                 block6: int = 122) -> None:
+                 block6: int = 122, host_base: str = "10.0.0.0", peer_base: str = "10.1.0.0") -> None:
+        self.host_base = ipaddress.ip_address(host_base)     # node i has host_base + 10 + i
+        self.peer_base = ipaddress.ip_address(peer_base)     # its BGP peer j: peer_base + 256 * i + j + 1
         self.data: dict[str, str] = {}
         self.owner: dict[str, str] = {}          # key -> node it belongs to
         self.blocks: dict[str, dict] = {}        # cidr -> block (mutable until write)
@@ -192,7 +195,7 @@ class CalicoFixture:
             self.claim_block(name, 4)
         for _x in range(blocks6):
             self.claim_block(name, 6)
-        host_ip = str(ipaddress.ip_address("10.0.0.0") + 10 + index)
+        host_ip = str(self.host_base + 10 + index)
         spec: dict[str, Any] = {"bgp": {"ipv4Address": f"{host_ip}/16"}}
         tunnels = [("ipip", ipip, 4, "bgp.ipv4IPIPTunnelAddr"), ("vxlan", vxlan, 4, "ipv4VXLANTunnelAddr"),
                    ("vxlan-v6", vxlan_v6, 6, "ipv6VXLANTunnelAddr"),
@@ -226,7 +229,8 @@ class CalicoFixture:
         for i in range(peers):
             pname = f"{name}-tor-{i}"
             self._put(model.resource_key("BGPPeer", pname), "BGPPeer",
-                      resource("BGPPeer", pname, {"node": name, "peerIP": f"10.1.{index % 256}.{i + 1}",
+                      resource("BGPPeer", pname, {"node": name,
+                                                  "peerIP": str(self.peer_base + (index % 256) * 256 + i + 1),
                                                   "asNumber": 64600 + i}), name)
         for i in range(heps):
             hname = f"{name}-eth{i}"
@@ -301,6 +305,49 @@ class CalicoFixture:
                    for k, v in items[i:i + batch]]
             kv.call("/kv/txn", {"compare": [], "success": ops, "failure": []})
         return len(items)
+
+    def write_kdd(self, ds, kube, k8s_nodes: Any = None) -> int:
+        """Load the same state into the Kubernetes datastore as Calico stores it there: IPAM objects and
+        v3 resources as Calico's CRDs (through ``ds``, the KDD backend, which converts as libcalico-go's
+        k8s backend does), each Calico Node as a Kubernetes Node carrying Calico's annotations
+        (``kube.put_object``, as the kubelet registers it and calico-node annotates it), only for the
+        names in ``k8s_nodes`` (default: all; a node whose Kubernetes Node was deleted has only its IPAM
+        and per-node objects left). WorkloadEndpoints are pods and Felix writes no status reports on
+        KDD: those keys are left out. Returns the number of objects written."""
+        from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd import convert
+        count = 0
+        for key, text in self.items().items():
+            parsed = model.parse_key(key)
+            if parsed is None:
+                continue
+            kind, name, _ns = parsed
+            value = json.loads(text)
+            if kind in convert.IPAM_CRDS:
+                ds.ipam_create(kind, name, value)
+            elif kind == "Node":
+                if k8s_nodes is not None and name not in k8s_nodes:
+                    continue
+                kube.put_object("v1", "nodes", k8s_node(value))
+            elif kind in convert.CRD_KINDS:
+                ds.create(value)
+            else:
+                continue
+            count += 1
+        return count
+
+
+def k8s_node(node: dict) -> dict:
+    """The Kubernetes Node of a Calico Node (resources/node.go mergeCalicoNodeIntoK8sNode's annotations),
+    with the kubelet's hostname label and InternalIP address."""
+    from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd import convert
+    name = node["metadata"]["name"]
+    anns = {k: v for k, v in convert.calico_node_annotations(node).items() if v is not None}
+    ip = ipam.normalise_ip(((node.get("spec") or {}).get("bgp") or {}).get("ipv4Address"))
+    return {"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"},
+                         "annotations": {k: anns[k] for k in sorted(anns)}},
+            "spec": {}, "status": {"addresses": [{"type": "InternalIP", "address": ip},
+                                                 {"type": "Hostname", "address": name}]}}
 
 
 def snapshot(kv, prefix: str = "/calico/") -> dict[str, tuple[bytes, str]]:

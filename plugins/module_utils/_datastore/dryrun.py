@@ -14,7 +14,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore import mo
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import Committed, Item, Write
 
 # backend methods that only read, passed through unchanged
-_READS = ("snapshot", "raw_get", "ipam_get", "ipam_list", "datastore_type")
+_READS = ("snapshot", "raw_get", "ipam_get", "ipam_list", "datastore_type", "kubernetes_node_names")
 
 
 class DryRun:

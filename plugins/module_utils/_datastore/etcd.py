@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
@@ -91,8 +91,9 @@ class Item:
 
     @property
     def rev(self) -> int:
-        """The mod revision as an int, for guarded writes (``Write.rev``)."""
-        return int(self.revision)
+        """The mod revision as an int, for guarded writes (``Write.rev``). A Kubernetes
+        resourceVersion (the KDD backend's key view) is opaque: kept as text unless it is a number."""
+        return int(self.revision) if self.revision.isdigit() else self.revision  # type: ignore[return-value]
 
     def __repr__(self) -> str:
         return f"Item({self.key!r}, rev={self.revision})"
@@ -117,11 +118,13 @@ class Write:
 @dataclass
 class Committed:
     """The outcome of ``EtcdBackend.commit``: ``ok`` (every compare held and every write was
-    made, at store ``revision``), else ``current`` holds each key as it is now."""
+    made, at store ``revision``), else ``current`` holds each key as it is now. ``revisions``:
+    per-key revisions when the store has no single one (the Kubernetes datastore's resourceVersions)."""
 
     ok: bool
     revision: int
     current: dict[str, Item | None]
+    revisions: dict[str, str] = field(default_factory=dict)
 
 
 def _range_op(key: str, prefix: bool = False) -> dict:

@@ -35,12 +35,20 @@ def _k8s_node_name(node: dict | None) -> str | None:
     return None
 
 
-def kubernetes_verdicts(names: Iterable[str], nodes: dict[str, dict], k8s_nodes: set[str]) -> dict[str, Verdict]:
+def kubernetes_verdicts(names: Iterable[str], nodes: dict[str, dict], k8s_nodes: set[str],
+                        by_name: bool = False) -> dict[str, Verdict]:
     """Calico nodes with a k8s orchRef: alive while that Kubernetes node exists
-    (kube-controllers node_deleter.go uses the same reference). Others: no opinion."""
+    (kube-controllers node_deleter.go uses the same reference). Others: no opinion.
+
+    ``by_name`` (the Kubernetes datastore, where the Calico Node is the Kubernetes Node): a name
+    with no Node left (only IPAM) is its own Kubernetes node name, as kube-controllers' IPAM
+    garbage collector takes it (kube-controllers/pkg/controllers/node/ipam.go checkAllocations:
+    a node in IPAM whose Kubernetes node is gone is cleaned up)."""
     out = {}
     for name in names:
         k8s = _k8s_node_name(nodes.get(name))
+        if k8s is None and by_name and name not in nodes:
+            k8s = name
         if k8s is None:
             continue
         if k8s in k8s_nodes:

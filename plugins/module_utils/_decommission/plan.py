@@ -40,12 +40,14 @@ class View:
         else:
             self.items[entry.key] = entry
 
-    def apply(self, ops: list[Write], revision: int) -> None:
+    def apply(self, ops: list[Write], revision: int, revisions: dict[str, str] | None = None) -> None:
+        """After a committed write: etcd gives every key the store ``revision``; the Kubernetes
+        datastore gives each object its own resourceVersion (``revisions``)."""
         for op in ops:
             if op.value is None:
                 self.items.pop(op.key, None)
             else:
-                self.items[op.key] = Item(op.key, op.value, str(revision))
+                self.items[op.key] = Item(op.key, op.value, (revisions or {}).get(op.key) or str(revision))
 
 
 @dataclass
@@ -79,10 +81,10 @@ class NodePlan:
     status_keys: list[str] = field(default_factory=list)
     status_report_keys: list[str] = field(default_factory=list)   # status / last_reported_status
 
-    def keys(self) -> list[str]:
+    def keys(self, with_node: bool = True) -> list[str]:
         out = [k for k, _x in self.affinities] + self.weps + self.peers + self.heps + self.status_keys
         out += [k for k in (self.host_key, self.felix_config, self.bgp_config) if k]
-        if self.node_rev is not None:
+        if self.node_rev is not None and with_node:
             out.append(model.resource_key("Node", self.name))
         return out
 
@@ -93,13 +95,16 @@ def wep_name_prefix(node: str) -> str:
     return node.replace("-", "--") + "-"
 
 
-def load_cluster(ds, keep_mode: bool, felix_values: bool) -> Cluster:
+def load_cluster(ds, keep_mode: bool, felix_values: bool, affinity_hosts: bool = False) -> Cluster:
+    """The cluster-wide reads. Hosts that only have block affinities left join the universe in keep
+    mode, and with ``affinity_hosts`` (the Kubernetes datastore, where a node whose Kubernetes Node is
+    gone has nothing else left)."""
     nodes = {e.key[len(NODE_PREFIX):]: e for e in ds.read_prefix(NODE_PREFIX) if "/" not in e.key[len(NODE_PREFIX):]}
     pools = [e.value for e in ds.read_prefix(POOL_PREFIX) if isinstance(e.value, dict)]
     cluster = Cluster(nodes=nodes, pools=pools, wep_keys=ds.read_prefix(WEP_PREFIX, keys_only=True),
                       heps=ds.read_prefix(HEP_PREFIX), peers=ds.read_prefix(PEER_PREFIX),
                       felix=ds.read_prefix(FELIX_PREFIX, keys_only=not felix_values))
-    if keep_mode:
+    if keep_mode or affinity_hosts:
         for e in ds.read_prefix(HOST_PREFIX, keys_only=True):
             host = e.key[len(HOST_PREFIX):].split("/")[0]
             if host:

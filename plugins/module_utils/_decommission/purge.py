@@ -1,6 +1,6 @@
 # Copyright: netops.calico contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Decommission dead nodes: find them, plan what of theirs is in Calico's etcd datastore, purge it.
+"""Decommission dead nodes: find them, plan what of theirs is in Calico's datastore, purge it.
 
 Which nodes are dead comes from any combination of sources: an explicit list, the complement of a
 live set (``keep``), Kubernetes (a Calico node whose k8s orchRef node is gone), EC2 (the instance is
@@ -29,12 +29,30 @@ before or after a step, and a rerun finishes the job. Liveness is checked again 
 batch of nodes; a node that came back (Node resource rewritten, Felix reporting, back in keep, k8s
 node or instance back) is kept.
 
-Only the etcdv3 datastore: in Kubernetes datastore mode, calico-kube-controllers cleans up after a
-deleted Kubernetes node.
+The Kubernetes datastore (KDD) runs the same plan and steps through the backend's etcd key view
+(kdd/backend.py: the same keys and JSON, each object guarded by its resourceVersion; the writes of
+one step go one by one, as libcalico-go makes them there, since the API has no multi-object
+transaction). What differs, as Calico itself stores things there:
+- the Calico Node is the Kubernetes Node (libcalico-go lib/backend/k8s/resources/node.go), so the
+  Kubernetes Nodes are the liveness source, and a node whose Kubernetes Node is gone shows up only by
+  its block affinities: those hosts are always candidates' universe, and ``liveness: kubernetes``
+  judges them dead by name, as kube-controllers' IPAM garbage collector does
+  (kube-controllers/pkg/controllers/node/ipam.go);
+- "purging the node" releases its IPAM (addresses, handles, affinities, blocks) and deletes its
+  per-node FelixConfiguration/BGPConfiguration, BGPPeers and HostEndpoints; the Kubernetes Node is
+  deleted only with ``delete_kubernetes_node`` (libcalico-go refuses to delete a Node on KDD);
+- WorkloadEndpoints are Pods: they are not deleted (Kubernetes' pod garbage collector removes the
+  pods of a deleted Node, and kube-controllers does not delete pods either); their addresses are
+  released, found by the ``node`` attribute the CNI plugin records on each allocation;
+- there is no ``/calico/ipam/v2/host/<node>`` and no Felix status report: ``liveness: felix`` is
+  refused;
+- ``max_fraction`` counts every node Calico knows: the Kubernetes Nodes and the hosts that only have
+  block affinities left.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -83,6 +101,8 @@ class Options:
     max_fraction: float = 0.2
     force: bool = False
     serial: int = 0
+    delete_kubernetes_node: bool = False          # KDD: also delete the dead nodes' Kubernetes Nodes
+    k8s_by_name: bool = False                     # KDD: a node's name is its Kubernetes node's name (set by decommission)
     now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.timezone.utc)
     log: Callable[[str], None] = lambda msg: None
     before_batch: Callable[[list[str]], None] | None = None   # test hook: between plan and purge
@@ -104,7 +124,7 @@ def _verdicts(opts: Options, names: list[str], nodes: dict[str, dict],
     if "kubernetes" in opts.liveness:
         if opts.k8s_lister is None:
             raise DatastoreError("liveness includes kubernetes but no Kubernetes client is configured.")
-        out["kubernetes"] = kubernetes_verdicts(names, nodes, opts.k8s_lister())
+        out["kubernetes"] = kubernetes_verdicts(names, nodes, opts.k8s_lister(), by_name=opts.k8s_by_name)
     if "aws" in opts.liveness:
         if opts.aws_lister is None:
             raise DatastoreError("liveness includes aws but no EC2 client is configured.")
@@ -134,7 +154,21 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
     keep = _keep_set(opts.keep)
     if not opts.nodes and keep is None and not opts.liveness:
         raise DatastoreError("Nothing selects dead nodes.", "Set nodes, keep or liveness.")
-    cluster = load_cluster(ds, keep_mode=keep is not None, felix_values="felix" in opts.liveness)
+    kdd = getattr(ds, "datastore_type", "etcdv3") == "kubernetes"
+    if kdd:
+        if "felix" in opts.liveness:
+            raise DatastoreError("liveness felix reads Felix's status reports in etcd; with the Kubernetes datastore "
+                                 "Felix writes none, so it cannot judge any node.",
+                                 "Use liveness kubernetes (the Kubernetes Nodes), keep or nodes instead.")
+        # One Kubernetes client: the datastore's own (the Kubernetes Nodes are the Calico Nodes).
+        opts = dataclasses.replace(opts, k8s_by_name=True,
+                                   k8s_lister=opts.k8s_lister or ds.kubernetes_node_names)
+    elif opts.delete_kubernetes_node:
+        raise DatastoreError("delete_kubernetes_node is for the Kubernetes datastore; with etcdv3 the Calico Node "
+                             "is deleted and the Kubernetes Node is not Calico's.",
+                             "Remove delete_kubernetes_node, or set datastore_type: kubernetes.")
+    delete_node = not kdd or opts.delete_kubernetes_node
+    cluster = load_cluster(ds, keep_mode=keep is not None, felix_values="felix" in opts.liveness, affinity_hosts=kdd)
     node_values = cluster.node_values()
     reports = felix_reports(cluster.felix)[0]
     universe = sorted(set(cluster.nodes) | cluster.affinity_hosts)
@@ -144,10 +178,12 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
     plans = load_and_plan(ds, cluster, sel.dead, view)
     total = len(cluster.nodes)
     existing_dead = [p.name for p in plans if p.node_rev is not None]
-    plans = [p for p in plans if p.keys() or p.releases]          # nothing left of these nodes
+    plans = [p for p in plans if p.keys(with_node=delete_node) or p.releases]   # nothing left of these nodes
+    if kdd:     # every node Calico knows: the Kubernetes Nodes and the hosts with only IPAM left
+        existing_dead, total = [p.name for p in plans], len(universe)
     result: dict[str, Any] = {
         "changed": False,
-        "total_nodes": total,
+        "total_nodes": len(cluster.nodes),
         "kept": [{"name": n, "reasons": r} for n, r in sorted(sel.kept.items())],
         "refused": sorted(sel.refused),
         "batches": [],
@@ -182,17 +218,19 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
                      f"{' ...' if len(batch) > 10 else ''}")
             # One stream in phase order: transactions commit in that order, and a step that touches
             # a key still pending in the transaction being filled flushes it and is planned again.
-            ex.run([u for _phase, units in phases(batch) for u in units])
+            ex.run([u for _phase, units in phases(batch, delete_node) for u in units])
             done += batch
             if ex.failed:
                 break
     except DatastoreUnavailable as exc:
         purged = [p.name for p in done if p.name not in ex.failed]
+        store = "The Kubernetes API" if kdd else "etcd"
+        guard = ("Every write is guarded by the resourceVersion it read" if kdd else
+                 "Every step is a guarded transaction, so the datastore is consistent")
         raise DatastoreUnavailable(
-            f"etcd became unreachable during the purge ({exc.msg}). Purged so far: {len(purged)} node(s)"
-            f"{': ' + ', '.join(purged[:20]) if purged else ''}{' ...' if len(purged) > 20 else ''}. Every step "
-            "is a guarded transaction, so the datastore is consistent.",
-            "Run the task again once etcd is back to finish the purge.") from None
+            f"{store} became unreachable during the purge ({exc.msg}). Purged so far: {len(purged)} node(s)"
+            f"{': ' + ', '.join(purged[:20]) if purged else ''}{' ...' if len(purged) > 20 else ''}. {guard}.",
+            f"Run the task again once {'the API server' if kdd else 'etcd'} is back to finish the purge.") from None
 
     result["kept"] += kept_now
     result["nodes"] = [_summary(p, ex.report.get(p.name, {})) for p in done if p.name not in ex.failed]

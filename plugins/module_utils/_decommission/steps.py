@@ -67,9 +67,10 @@ class Executor:
         if self.after_commit:
             self.after_commit(self.commits)
         if done.ok:
-            self.view.apply(ops, done.revision)
+            self.view.apply(ops, done.revision, done.revisions)
             self.writes += len(ops)
             return True
+        self.writes += len(done.revisions)    # KDD: the writes made before the one that failed stand
         for key, item in done.current.items():
             self.view.add(item, key)
         return False
@@ -273,9 +274,10 @@ def _release_affinity_unit(node: str, akey: str, bkey: str) -> Unit:
     return Unit((node,), plan)
 
 
-def phases(plans: list[NodePlan]) -> list[tuple[str, list[Unit]]]:
+def phases(plans: list[NodePlan], delete_node: bool = True) -> list[tuple[str, list[Unit]]]:
     """The purge of a batch of nodes, phase by phase in nodes.Delete's order; each phase is
-    committed before the next starts."""
+    committed before the next starts. ``delete_node`` False leaves the Node itself (the
+    Kubernetes Node, on the Kubernetes datastore)."""
     by_block: dict[str, list[tuple[str, ipam.Release]]] = {}
     for p in plans:
         for bkey, t in p.releases:
@@ -298,6 +300,6 @@ def phases(plans: list[NodePlan]) -> list[tuple[str, list[Unit]]]:
                  for k in p.heps]
         rest += [_delete_unit(p.name, k, "status_reports") for k in p.status_keys]
     node = [_delete_unit(p.name, model.resource_key("Node", p.name), "node", p.name) for p in plans
-            if p.node_rev is not None]
+            if p.node_rev is not None and delete_node]
     return [("release", release), ("workload_endpoints", weps), ("mark_affinities", mark),
             ("release_affinities", affin), ("node_config", rest), ("node", node)]

@@ -8,10 +8,11 @@ their upstream sources are described), with the same methods and semantics as ``
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ansible_collections.netops.calico.plugins.module_utils._calico.validator import guard_delete, guard_write
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
+from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import Committed, Item, Write
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -40,21 +41,6 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.conve
     split_affinity,
     v3_to_crd,
 )
-
-
-class _Item:
-    """Compatible with etcd.Item for raw_get(): ``key``, ``raw`` bytes, ``revision``, ``value``."""
-
-    __slots__ = ("key", "raw", "revision", "value")
-
-    def __init__(self, key: str, raw: bytes, revision: str, value: Any) -> None:
-        self.key = key
-        self.raw = raw
-        self.revision = revision
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"Item({self.key!r}, rev={self.revision})"
 
 
 class KubernetesBackend:
@@ -211,15 +197,20 @@ class KubernetesBackend:
             raise self._fail(exc, what, plural, name, "update") from None
 
     def _cr_delete(self, plural: str, name: str, revision: str) -> None:
+        self._guarded_delete(plural, name, revision,
+                             lambda opts: self.api.once(self.api.custom.delete_cluster_custom_object, GROUP, VERSION,
+                                                        plural, name, body=opts),
+                             lambda: self._cr_get(plural, name))
+
+    def _guarded_delete(self, plural: str, name: str, revision: str, send: Callable[[Any], dict],
+                        read: Callable[[], dict | None]) -> None:
+        """DELETE with a resourceVersion precondition (a compare-and-delete); a lost answer is
+        resolved by reading back."""
         what = f"deleting {plural}/{name}"
         opts = self.api.delete_options(revision)
 
-        def do() -> dict:
-            return self.api.once(self.api.custom.delete_cluster_custom_object, GROUP, VERSION, plural, name,
-                                 body=opts)
-
         def verify() -> dict | None:
-            cur = self._cr_get(plural, name)
+            cur = read()
             if cur is None:
                 return {}
             if cur["metadata"].get("resourceVersion") == str(revision):
@@ -228,7 +219,7 @@ class KubernetesBackend:
                                 "Run again to re-read the current state.")
 
         try:
-            self.api.write(what, do, verify)
+            self.api.write(what, lambda: send(opts), verify)
         except ApiStatus as exc:
             if exc.code == 404:
                 raise NotFoundError(f"{plural}/{name} does not exist.") from None
@@ -272,6 +263,15 @@ class KubernetesBackend:
     def kubernetes_node_names(self) -> set[str]:
         """The names of the Kubernetes Nodes (core/v1), for liveness checks."""
         return {(n.get("metadata") or {}).get("name") for n in self._node_list()} - {None}
+
+    def delete_kubernetes_node(self, name: str, revision: str) -> None:
+        """Delete the Kubernetes Node ``name`` (core/v1) if it is still at ``revision``: what
+        ``kubectl delete node`` does, guarded. ``delete("Node", ...)`` stays refused, as libcalico-go's
+        KDD node client refuses Delete (resources/node.go); only calico_decommission calls this, and
+        only when told to (delete_kubernetes_node)."""
+        self._guarded_delete("nodes", name, revision,
+                             lambda opts: self.api.once(self.api.core.delete_node, name, body=opts),
+                             lambda: self._node_get(name))
 
     def _node_update(self, resource: dict) -> dict:
         meta = resource.get("metadata") or {}
@@ -476,30 +476,83 @@ class KubernetesBackend:
         plural = self._ipam_plural(kind_name)
         self._cr_delete(plural, ipam_crd_name(kind_name, name), revision)
 
-    # -- bulk reads for reports (the etcd layout, synthesised) -------------------------------------
+    # -- the etcd key view: reports (snapshot) and calico_decommission's plan and writes ---------------
+    # Every object under the key and with the JSON Calico would store in etcd (model.py), with its
+    # resourceVersion as revision: the same reads and guarded writes as EtcdBackend, so the code that
+    # plans on etcd keys runs unchanged on the Kubernetes datastore.
+
+    BULK_READ = 32     # read_keys: more keys of one kind than this are read with one list, not GETs
+
+    @staticmethod
+    def _kinds_under(prefixes: Iterable[str]) -> list[str]:
+        """The kinds whose etcd-equivalent keys can lie under one of ``prefixes``."""
+        prefixes = list(prefixes)
+
+        def overlaps(kp: str) -> bool:
+            return any(kp.startswith(p) or p.startswith(kp) for p in prefixes)
+        out = [k for k in ("Node",) + CRD_KINDS if overlaps(model.resource_prefix(k))]
+        out += [k for k in ("IPAMBlock", "BlockAffinity", "IPAMHandle") if overlaps(model.ipam_prefix(k))]
+        if any(model.IPAM_CONFIG_KEY.startswith(p) for p in prefixes):
+            out.append("IPAMConfig")
+        return out
+
+    def _kind_items(self, kind_name: str) -> Iterator[Item]:
+        """Every object of a kind as an etcd Item (key, Calico's etcd JSON, resourceVersion)."""
+        if kind_name == "IPAMConfig":
+            entry = self.ipam_get("IPAMConfig", "default")
+            if entry is not None:
+                yield Item(model.IPAM_CONFIG_KEY, model.serialise("IPAMConfig", entry["value"]).encode("utf-8"),
+                           entry["revision"])
+        elif kind_name in model.IPAM_KINDS:
+            for entry in self.ipam_list(kind_name):
+                yield Item(model.ipam_key(kind_name, entry["name"]),
+                           model.serialise(kind_name, entry["value"]).encode("utf-8"), entry["revision"])
+        else:
+            for res in self.list(kind_name):
+                yield Item(model.resource_key(kind_name, res["metadata"]["name"]),
+                           model.serialise(kind_name, res).encode("utf-8"), res["metadata"]["resourceVersion"])
+
     def snapshot(self, prefix: str = "/calico/") -> Iterator[tuple[str, bytes, str]]:
         """Every object as (etcd-equivalent key, the JSON Calico would store in etcd, revision), for
         keys under ``prefix``. Not one consistent revision: each kind is listed separately."""
-        for kind_name in ("Node",) + CRD_KINDS:
-            key_prefix = model.resource_prefix(kind_name)
-            if not (key_prefix.startswith(prefix) or prefix.startswith(key_prefix)):
-                continue
-            for res in self.list(kind_name):
-                key = model.resource_key(kind_name, res["metadata"]["name"])
-                if key.startswith(prefix):
-                    yield key, model.serialise(kind_name, res).encode("utf-8"), res["metadata"]["resourceVersion"]
-        for kind_name in ("IPAMBlock", "BlockAffinity", "IPAMHandle"):
-            for entry in self.ipam_list(kind_name):
-                key = model.ipam_key(kind_name, entry["name"])
-                if key.startswith(prefix):
-                    yield key, model.serialise(kind_name, entry["value"]).encode("utf-8"), entry["revision"]
-        if model.IPAM_CONFIG_KEY.startswith(prefix):
-            entry = self.ipam_get("IPAMConfig", "default")
-            if entry is not None:
-                yield model.IPAM_CONFIG_KEY, model.serialise("IPAMConfig", entry["value"]).encode("utf-8"), entry["revision"]
+        for item in self.read_prefix(prefix):
+            yield item.key, item.raw, item.revision
 
-    def raw_get(self, key: str) -> _Item | None:
-        """The object at an etcd-equivalent key, as etcd.Item-like (key, raw, revision, value)."""
+    def read_prefix(self, prefix: str, keys_only: bool = False) -> list[Item]:
+        """Every object whose etcd-equivalent key starts with ``prefix`` (one list per kind; values
+        always included). Keys with no KDD equivalent (WorkloadEndpoints, which are pods; Felix's
+        status reports; ``/calico/ipam/v2/host/<node>``) are never found."""
+        return self.read_prefixes([prefix])[prefix]
+
+    def read_prefixes(self, prefixes: Iterable[str]) -> dict[str, list[Item]]:
+        """Many prefixes, each kind listed once."""
+        prefixes = list(dict.fromkeys(prefixes))
+        out: dict[str, list[Item]] = {p: [] for p in prefixes}
+        for kind_name in self._kinds_under(prefixes):
+            for item in self._kind_items(kind_name):
+                for p in prefixes:
+                    if item.key.startswith(p):
+                        out[p].append(item)
+        return out
+
+    def read_keys(self, keys: Iterable[str]) -> dict[str, Item | None]:
+        """Many exact keys: a GET each, or one list for a kind with more than BULK_READ keys."""
+        keys = list(dict.fromkeys(keys))
+        by_kind: dict[str, list[str]] = {}
+        for k in keys:
+            parsed = model.parse_key(k)
+            by_kind.setdefault(parsed[0] if parsed else "", []).append(k)
+        out: dict[str, Item | None] = {}
+        for kind_name, ks in by_kind.items():
+            if len(ks) > self.BULK_READ and kind_name in self._kinds_under(ks):
+                listed = {i.key: i for i in self._kind_items(kind_name)}
+                out.update({k: listed.get(k) for k in ks})
+            else:
+                out.update({k: self.raw_get(k) for k in ks})
+        return out
+
+    def raw_get(self, key: str) -> Item | None:
+        """The object at an etcd-equivalent key, as an etcd Item (key, raw, revision, value)."""
         parsed = model.parse_key(key)
         if parsed is None:
             return None
@@ -508,12 +561,52 @@ class KubernetesBackend:
             entry = self.ipam_get(kind_name, name)
             if entry is None:
                 return None
-            raw = model.serialise(kind_name, entry["value"]).encode("utf-8")
-            return _Item(key, raw, entry["revision"], json.loads(raw))
+            return Item(key, model.serialise(kind_name, entry["value"]).encode("utf-8"), entry["revision"])
         if kind_name in REFUSED_KINDS:
             return None
         res = self.get(kind_name, name, namespace)
         if res is None:
             return None
-        raw = model.serialise(kind_name, res).encode("utf-8")
-        return _Item(key, raw, res["metadata"]["resourceVersion"], json.loads(raw))
+        return Item(key, model.serialise(kind_name, res).encode("utf-8"), res["metadata"]["resourceVersion"])
+
+    def commit(self, writes: list[Write]) -> Committed:
+        """Guarded writes at etcd-equivalent keys: IPAM objects created (``rev`` 0), updated or
+        deleted, v3 resources deleted, a Node deleted (the Kubernetes Node: delete_kubernetes_node),
+        each only if its resourceVersion is still ``rev``.
+
+        The Kubernetes API has no multi-object transaction: the writes are made one by one, in the
+        order given (the block before its handles, as lib/ipam/ipam.go releaseIPsFromBlock does on
+        this datastore). At the first write whose guard fails, the rest are not made and the answer
+        is not ok, with every key as it is now in ``current`` (the writes before it stand, listed in
+        ``revisions``), so the caller plans again from there."""
+        revisions: dict[str, str] = {}
+        for w in writes:
+            try:
+                rev = self._write_key(w)
+            except (ConflictError, NotFoundError, AlreadyExistsError) as exc:
+                self.api.log(f"kubernetes: {exc.msg}; reading the {len(writes)} object(s) of this step again")
+                return Committed(False, 0, self.read_keys([x.key for x in writes]), revisions)
+            revisions[w.key] = rev
+        return Committed(True, 0, {}, revisions)
+
+    def _write_key(self, w: Write) -> str:
+        """One guarded write; the new resourceVersion ("" for a deletion)."""
+        parsed = model.parse_key(w.key)
+        kind_name = parsed[0] if parsed else None
+        if parsed is None or kind_name == "IPAMHost" or (kind_name not in IPAM_CRDS and w.value is not None):
+            raise DatastoreError(f"{w.key}: netops.calico does not write this through the etcd key view of the "
+                                 "Kubernetes datastore; nothing was written.")
+        _kind, name, namespace = parsed
+        rev = str(w.rev)
+        if w.value is None:
+            if kind_name in IPAM_CRDS:
+                self.ipam_delete(kind_name, name, rev)
+            elif kind_name == "Node":
+                self.delete_kubernetes_node(name, rev)
+            else:
+                self.delete(kind_name, name, rev, namespace)
+            return ""
+        value = json.loads(w.value)
+        if rev in ("0", ""):
+            return self.ipam_create(kind_name, name, value)["revision"]
+        return self.ipam_update(kind_name, name, value, rev)["revision"]

@@ -73,6 +73,10 @@ def test_kubernetes_verdicts_with_a_fake_lister():
         return {"a.k8s"}
     out = liveness.kubernetes_verdicts(["a", "b", "c", "d"], nodes, lister())
     assert out == {"a": V(True, "Kubernetes node a.k8s exists"), "b": V(False, "Kubernetes node b no longer exists")}
+    # the Kubernetes datastore: a name with only IPAM left is its own Kubernetes node name
+    out = liveness.kubernetes_verdicts(["a", "c", "d", "e"], nodes, {"a.k8s", "e"}, by_name=True)
+    assert out == {"a": V(True, "Kubernetes node a.k8s exists"), "d": V(False, "Kubernetes node d no longer exists"),
+                   "e": V(True, "Kubernetes node e exists")}
 
 
 def test_aws_verdicts():
@@ -203,7 +207,7 @@ def test_module_documentation_matches_argspec():
     from ansible_collections.netops.calico.plugins.module_utils._aws import aws_argspec
     doc = yaml.safe_load(mod.DOCUMENTATION)["options"]
     assert set(doc) == {"nodes", "keep", "liveness", "kubernetes_kubeconfig", "kubernetes_context", "aws",
-                        "felix_max_age", "max_fraction", "force", "serial"}
+                        "felix_max_age", "max_fraction", "force", "serial", "delete_kubernetes_node"}
     assert set(doc["aws"]["suboptions"]) == set(aws_argspec()) | {"filters"}
     for name, spec in aws_argspec().items():
         assert doc["aws"]["suboptions"][name]["type"] == spec["type"]

@@ -503,3 +503,66 @@ def test_snapshot_uses_etcd_layout(ds, kube):
     assert keys["/calico/ipam/v2/handle/h1"] == b'{"block":{},"deleted":false}'
     item = ds.raw_get("/calico/resources/v3/projectcalico.org/ippools/snap")
     assert item.value["spec"]["cidr"] == "10.10.0.0/16"
+
+
+# ---------------------------------------------------------------------------------------------
+# the etcd key view: what calico_decommission plans and writes on
+
+
+def _block(cidr: str, node: str) -> dict:
+    return {"cidr": cidr, "affinity": f"host:{node}", "allocations": [None] * 64, "unallocated": list(range(64)),
+            "attributes": None, "sequenceNumber": 1, "sequenceNumberForAllocation": {}, "deleted": False}
+
+
+def test_key_view_reads_the_same_with_gets_and_with_one_list(ds, kube, monkeypatch):
+    cidrs = [f"198.19.{i}.0/26" for i in range(6)]
+    for c in cidrs:
+        ds.ipam_create("IPAMBlock", c, _block(c, "n1"))
+        ds.ipam_create("BlockAffinity", f"n1/{c}", {"state": "confirmed", "deleted": False})
+    keys = [model.block_key(c) for c in cidrs] + [model.block_key("198.19.99.0/26"), "/calico/felix/v2/x"]
+    by_get = ds.read_keys(keys)
+    kube.requests.clear()
+    monkeypatch.setattr(type(ds), "BULK_READ", 2)
+    by_list = ds.read_keys(keys)
+    assert [p for _m, p in kube.requests if "ipamblocks" in p] == [
+        f"/apis/{GV}/ipamblocks?limit={kdd.PAGE_SIZE}"]                    # one list instead of six GETs
+    assert {k: (i.raw, i.revision) if i else None for k, i in by_get.items()} == \
+        {k: (i.raw, i.revision) if i else None for k, i in by_list.items()}
+    assert by_get[model.block_key("198.19.99.0/26")] is None and by_get["/calico/felix/v2/x"] is None
+    # prefixes: each kind listed once, items under each prefix; WorkloadEndpoints (pods) have none
+    got = ds.read_prefixes(["/calico/ipam/v2/host/n1/", "/calico/ipam/v2/host/n2/",
+                            model.resource_prefix("WorkloadEndpoint")])
+    assert len(got["/calico/ipam/v2/host/n1/"]) == 6 and got["/calico/ipam/v2/host/n2/"] == []
+    assert got[model.resource_prefix("WorkloadEndpoint")] == []
+
+
+def test_commit_is_guarded_write_by_write(ds, kube):
+    from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import Write
+    a, b = "198.19.0.0/26", "198.19.0.64/26"
+    for c in (a, b):
+        ds.ipam_create("IPAMBlock", c, _block(c, "n1"))
+    ka, kb = model.block_key(a), model.block_key(b)
+    cur = ds.read_keys([ka, kb])
+    new_a = dict(cur[ka].value, sequenceNumber=2)
+    done = ds.commit([Write(ka, cur[ka].rev, model.serialise("IPAMBlock", new_a).encode()),
+                      Write(kb, cur[kb].rev, None)])
+    assert done.ok and set(done.revisions) == {ka, kb}
+    assert done.revisions[ka] == _cr(kube, "ipamblocks", "198-19-0-0-26")["metadata"]["resourceVersion"]
+    assert _cr(kube, "ipamblocks", "198-19-0-64-26") is None
+    # a stale revision on the second write: the first stands, the answer carries both as they are now
+    ds.ipam_create("IPAMBlock", b, _block(b, "n1"))
+    cur = ds.read_keys([ka, kb])
+    ds.ipam_update("IPAMBlock", b, dict(cur[kb].value, sequenceNumber=5), cur[kb].revision)
+    done = ds.commit([Write(ka, cur[ka].rev, None), Write(kb, cur[kb].rev, None)])
+    assert not done.ok and list(done.revisions) == [ka]
+    assert done.current[ka] is None and done.current[kb].value["sequenceNumber"] == 5
+    # a Node key deletes the Kubernetes Node, guarded; other v3 writes through keys are refused
+    node = kube.put_object("v1", "nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "w1"}})
+    nkey = model.resource_key("Node", "w1")
+    assert not ds.commit([Write(nkey, "1", None)]).ok and kube.names("v1", "nodes") == ["w1"]
+    assert ds.commit([Write(nkey, node["metadata"]["resourceVersion"], None)]).ok
+    assert kube.names("v1", "nodes") == []
+    with pytest.raises(DatastoreError, match="nothing was written"):
+        ds.commit([Write(model.resource_key("IPPool", "p"), 0, b"{}")])
+    with pytest.raises(DatastoreError, match="kubectl delete node"):
+        ds.delete("Node", "w1", "1")
