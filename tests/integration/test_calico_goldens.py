@@ -155,6 +155,30 @@ def test_failsafe_port_string_is_never_stored_as_a_string(etcd, raw, run_module)
         assert b'"port":68}' in raw.bytes(key)
 
 
+def test_ipam_fixture_writes_what_calico_writes(etcd, raw):
+    """The IPAM state the decommission tests start from (calico_fixture.py) is what libcalico-go
+    writes: keys from libcalico-go/lib/backend/model block.go:61, block_affinity.go:69-70,
+    ipam_handle.go:40, ipam_config.go:30; values in AllocationBlock (block.go:109-149: every
+    field but hostAffinity written, null affinity/attributes kept), BlockAffinity (state,
+    deleted), IPAMHandle (block map, deleted; the id is the key only) and IPAMConfig (all
+    omitempty) order."""
+    f = CalicoFixture(v4="198.19.0.0/16", block4=30)
+    f.add_node("a", 0, blocks4=1, blocks6=0, pods=1, ipip=False, felix_config=False)
+    f.write(EtcdKV(etcd.endpoint))
+    block = json.loads(raw.bytes("/calico/ipam/v2/assignment/ipv4/block/198.19.0.0-30"))
+    s = block["sequenceNumber"]
+    handle = block["attributes"][0]["handle_id"]
+    assert handle.startswith("k8s-pod-network.")
+    assert raw.bytes("/calico/ipam/v2/assignment/ipv4/block/198.19.0.0-30").decode() == (
+        '{"cidr":"198.19.0.0/30","affinity":"host:a","allocations":[0,null,null,null],"unallocated":[1,2,3],'
+        '"attributes":[{"handle_id":"%s","secondary":{"namespace":"default","node":"a","pod":"app-0-0",'
+        '"timestamp":"2025-05-01 10:02:03.123456789 +0000 UTC"}}],"sequenceNumber":%d,'
+        '"sequenceNumberForAllocation":{"0":%d},"deleted":false}' % (handle, s, s - 1))
+    assert raw.bytes("/calico/ipam/v2/host/a/ipv4/block/198.19.0.0-30") == b'{"state":"confirmed","deleted":false}'
+    assert raw.bytes("/calico/ipam/v2/handle/" + handle) == b'{"block":{"198.19.0.0/30":1},"deleted":false}'
+    assert raw.bytes("/calico/ipam/v2/config") == b'{"auto_allocate_blocks":true}'
+
+
 def test_decommission_release_rewrites_block_as_calico_does(etcd, raw, run_module):
     """A dead node's pod borrowed an address in a live node's /28 block; decommission releases it
     there. Expected block written by hand from libcalico-go/lib/ipam/ipam_block.go release()
