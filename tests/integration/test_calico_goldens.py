@@ -125,6 +125,33 @@ def test_stored_bytes_are_what_calico_writes(case, etcd, raw, run_module):
     assert EtcdKV(etcd.endpoint).revision() == rev
 
 
+def test_felix_update_defaulting_is_what_calico_writes(etcd, raw, run_module):
+    """clientv3/felixconfig.go setDefaults runs on Create and Update: with
+    bpfConnectTimeLoadBalancingEnabled set, bpfHostNetworkedNATWithoutCTLB becomes Disabled and
+    bpfConnectTimeLoadBalancing Enabled/Disabled after it, so a rerun is ok and Felix sees the
+    setting. Field order felixconfig.go lines 361, 670, 737, 743, 747, 1015."""
+    key = P + "felixconfigurations/default"
+    c = {"etcd_endpoints": etcd.endpoint, "name": "default", "log_severity_screen": "Info"}
+    assert not run_module("calico_felix_config", c).failed
+    head = HEAD % ("FelixConfiguration", "default", "")
+    stored = raw.bytes(key)
+    assert stored.decode() == _fill(head + ',"spec":{"logSeverityScreen":"Info","bpfLogLevel":"",'
+                                    '"bpfConnectTimeLoadBalancing":"TCP","bpfHostNetworkedNATWithoutCTLB":"Enabled",'
+                                    '"floatingIPs":"Disabled"}}', stored)
+    for enabled, ctlb in ((True, "Enabled"), (False, "Disabled")):
+        args = {**c, "bpf_connect_time_load_balancing_enabled": enabled}
+        r = run_module("calico_felix_config", args)
+        assert not r.failed and r["changed"], r.get("msg")
+        golden = (head + ',"spec":{"logSeverityScreen":"Info","bpfLogLevel":"",'
+                  '"bpfConnectTimeLoadBalancingEnabled":%s,"bpfConnectTimeLoadBalancing":"%s",'
+                  '"bpfHostNetworkedNATWithoutCTLB":"Disabled","floatingIPs":"Disabled"}}' % (str(enabled).lower(), ctlb))
+        assert raw.bytes(key).decode() == _fill(golden, stored)
+        rev = EtcdKV(etcd.endpoint).revision()
+        r = run_module("calico_felix_config", args)
+        assert not r.failed and r["changed"] is False, r.get("msg")
+        assert EtcdKV(etcd.endpoint).revision() == rev
+
+
 def test_node_resource_bytes(etcd, raw):
     """calico_node's resource code (ensure_node_resource) on etcd: libcalico-go/lib/apis/v3/node.go
     NodeSpec.bgp (NodeBGPSpec order: asNumber, ipv4Address, ipv6Address, routeReflectorClusterID),
