@@ -140,28 +140,12 @@ bgp_peer:
   type: dict
 """
 
-import ipaddress
 
 from ansible_collections.netops.calico.plugins.module_utils._resource.specmodule import run_spec_module
 
 
-def _validate(spec: dict) -> list[str]:
-    errors = []
-    if "peerIP" in spec:
-        host, _x, port = spec["peerIP"].rpartition(":") if spec["peerIP"].count(":") == 1 else (spec["peerIP"], "", "")
-        try:
-            ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
-            errors.append(f"peerIP: {spec['peerIP']!r} is not an IP address (optionally with :port)")
-    if spec.get("peerIP") and spec.get("peerSelector"):
-        errors.append("peerIP/peerSelector: set one of them, not both")
-    if spec.get("node") and spec.get("nodeSelector"):
-        errors.append("node/nodeSelector: set one of them, not both")
-    return errors
-
-
 def main() -> None:
-    run_spec_module("BGPPeer", result_key="bgp_peer", validate=_validate)
+    run_spec_module("BGPPeer", result_key="bgp_peer")
 
 
 if __name__ == "__main__":
