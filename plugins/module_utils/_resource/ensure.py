@@ -140,12 +140,12 @@ def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None,
         if immutable and field in immutable and _normalise(new_spec.get(field)) != _normalise(effective.get(field)):
             errors.append(f"{field}: cannot change from {effective.get(field)!r} to {asked[field]!r} on an existing "
                           f"{kind_name}. {immutable[field]}")
+    # a value the defaulting replaces is refused even when the result equals what is stored
+    errors += _overrides(kind_name, {k: v for k, v in asked.items() if v is not None}, new_spec)
     _refuse(errors)
     spec_changed = _normalise(new_spec) != _normalise(effective)
-    if spec_changed:
-        errors = validate(copy.deepcopy(new_spec)) if validate else []
-        errors += _overrides(kind_name, {k: v for k, v in asked.items() if v is not None}, new_spec)
-        _refuse(errors)
+    if spec_changed and validate:
+        _refuse(validate(copy.deepcopy(new_spec)))
     meta = current.get("metadata") or {}
     new_labels = dict(labels) if labels is not None else (meta.get("labels") or {})
     if not spec_changed and new_labels == (meta.get("labels") or {}):
