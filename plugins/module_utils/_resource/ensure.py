@@ -118,6 +118,12 @@ def _overrides(kind_name: str, asked: dict[str, Any], written: dict[str, Any]) -
     return check(asked, written) if check else []
 
 
+def _stored(kind_name: str, spec: dict) -> dict:
+    """The spec as it would be stored (Go struct order, omitempty empties dropped), so that an
+    explicit ``natOutgoing: false`` equals a stored pool without the field."""
+    return model.normalise_resource({"kind": kind_name, "metadata": {"name": "-"}, "spec": spec})["spec"]
+
+
 def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None, defaults: Callable[[dict], dict],
              immutable: dict[str, str] | None, validate: Callable[[dict], list[str]] | None) -> dict | None:
     """The resource to write over ``current``, or None when nothing differs after defaulting."""
@@ -143,7 +149,7 @@ def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None,
     # a value the defaulting replaces is refused even when the result equals what is stored
     errors += _overrides(kind_name, {k: v for k, v in asked.items() if v is not None}, new_spec)
     _refuse(errors)
-    spec_changed = _normalise(new_spec) != _normalise(effective)
+    spec_changed = _stored(kind_name, new_spec) != _stored(kind_name, effective)
     if spec_changed and validate:
         _refuse(validate(copy.deepcopy(new_spec)))
     meta = current.get("metadata") or {}

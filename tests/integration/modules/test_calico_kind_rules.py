@@ -267,3 +267,24 @@ def test_ctlb_enabled_rewrites_the_pair_on_update(etcd, raw, run_module):
     r = run_module("calico_felix_config", {**conn(etcd), "bpf_connect_time_load_balancing": "TCP"})
     refused(r, "bpfConnectTimeLoadBalancing", "bpf_connect_time_load_balancing_enabled")
     assert revision(raw) == rev
+
+
+# -- calico_network writes pools and Felix through the same rules --------------------------------
+
+def test_calico_network_refuses_an_overlapping_pool_before_writing(etcd, raw, run_module):
+    run_module("calico_ippool", {**conn(etcd), "name": "legacy", "cidr": "198.19.128.0/17"})
+    rev = revision(raw)
+    for check in (True, False):
+        r = run_module("calico_network", {**conn(etcd), "ipv4_pool_cidr": "198.19.0.0/16", "host_mtu": 9001},
+                       check=check)
+        assert r.failed, r
+        assert any("IPPool default-ipv4-ippool: cidr: IPPool(default-ipv4-ippool) CIDR overlaps with "
+                   "IPPool(legacy)" in e for e in r["errors"]), r["errors"]
+    assert revision(raw) == rev, "calico_network wrote something before refusing"
+
+
+def test_calico_network_refuses_two_overlapping_pools(etcd, raw, run_module):
+    r = run_module("calico_network", {**conn(etcd), "host_mtu": 9001, "pools": [
+        {"name": "a", "cidr": "198.19.0.0/16"}, {"name": "b", "cidr": "198.19.64.0/18"}]})
+    assert r.failed and any("IPPool(b) CIDR overlaps with IPPool(a)" in e for e in r["errors"]), r
+    assert raw.keys() == []
