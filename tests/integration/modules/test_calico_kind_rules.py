@@ -8,6 +8,13 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
+from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect
+from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd import api as kdd_api
+
+from fake_kube_api import GV, kube, kube_server  # noqa: F401  # pylint: disable=unused-import
+
 POOLS = "/calico/resources/v3/projectcalico.org/ippools/"
 IPAM = "/calico/ipam/v2/"
 
@@ -288,3 +295,26 @@ def test_calico_network_refuses_two_overlapping_pools(etcd, raw, run_module):
         {"name": "a", "cidr": "198.19.0.0/16"}, {"name": "b", "cidr": "198.19.64.0/18"}]})
     assert r.failed and any("IPPool(b) CIDR overlaps with IPPool(a)" in e for e in r["errors"]), r
     assert raw.keys() == []
+
+
+# -- the same Delete on the Kubernetes datastore (local stand-in for the API; no kube-apiserver here)
+
+@pytest.mark.skipif(not kdd_api.HAS_KUBERNETES, reason="the kubernetes Python client is not installed")
+def test_pool_delete_releases_affinities_kdd(kube, run_module):  # noqa: F811
+    kconn = {"datastore_type": "kubernetes", "kubeconfig": kube.kubeconfig_path}
+    assert not run_module("calico_ippool", {**kconn, "name": "pool-a", "cidr": "198.19.0.0/16"}).failed
+    ds = connect({**kconn, "datastore_timeout": 5.0})
+    ds.ipam_create("IPAMBlock", "198.19.0.0/26", _block("198.19.0.0/26", "host:node-a", True))
+    ds.ipam_create("IPAMBlock", "198.19.0.64/26", _block("198.19.0.64/26", "host:node-b", False))
+    ds.ipam_create("BlockAffinity", "node-a/198.19.0.0/26", {"state": "confirmed", "deleted": False})
+    ds.ipam_create("BlockAffinity", "node-b/198.19.0.64/26", {"state": "confirmed", "deleted": False})
+    before = len(kube.requests)
+    r = run_module("calico_ippool", {**kconn, "name": "pool-a", "state": "absent"}, check=True)
+    assert r["changed"] and not r.failed
+    assert not [m for m, _p in kube.requests[before:] if m in ("POST", "PUT", "PATCH", "DELETE")]
+    r = run_module("calico_ippool", {**kconn, "name": "pool-a", "state": "absent"})
+    assert r["changed"] and not r.failed
+    assert kube.names(GV, "ippools") == [] and kube.names(GV, "blockaffinities") == []
+    assert kube.names(GV, "ipamblocks") == ["198-19-0-0-26"]
+    assert kube.get_object(GV, "ipamblocks", "198-19-0-0-26")["spec"].get("affinity") is None
+    assert ds.ipam_get("IPAMBlock", "198.19.0.0/26")["value"]["sequenceNumber"] == 8
