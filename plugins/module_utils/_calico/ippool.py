@@ -15,7 +15,8 @@ IPPool defaulting and validation: libcalico-go/lib/clientv3/ippool.go (v3.31.7)
   Reads (Get/List) apply the same defaults except the cidr normalisation
   (convertIpPoolFromStorage, 244-292), so old pools stored without them read back defaulted.
   Block size bounds: 435-452 (moved to CRD CEL rules on main, same numbers).
-  Create only (470-495): the CIDR must not overlap any other pool's CIDR.
+  Create only (470-495): the CIDR must not overlap any other pool's CIDR; and (70-107) no existing
+  IPAM block overlapping it may have another size than its blockSize.
   Update only: cidr unchanged up to canonical spelling (cidrChangeOK, 310-339), blockSize unchanged
   (426-433), a LoadBalancer pool stays LoadBalancer (402-419).
   Both: any overlap with link-local 169.254.0.0/16 or fe80::/10 (535-561); pool at least one block
@@ -228,6 +229,8 @@ def validate_ippool(resource: Mapping[str, Any], existing: Mapping[str, list[dic
     old = next((p for p in pools if (p.get("metadata") or {}).get("name") == name), None)
     if old is None:
         errors += overlap_errors(name, net, pools)
+        if "IPAMBlock" in existing:
+            errors += block_size_errors(spec, net, existing["IPAMBlock"])
         return errors
     old_spec = pool_spec_from_storage(old.get("spec") or {})
     if not cidr_change_ok(old_spec.get("cidr"), spec["cidr"]):
@@ -261,6 +264,25 @@ def overlap_errors(name: Any, net: ipaddress.IPv4Network | ipaddress.IPv6Network
             errors.append(f"cidr: IPPool({name}) CIDR overlaps with IPPool({other_name}) CIDR {other_cidr}; "
                           "Calico refuses overlapping pools: choose a range outside every existing pool")
     return errors
+
+
+def block_size_errors(spec: Mapping[str, Any], net: ipaddress.IPv4Network | ipaddress.IPv6Network,
+                      blocks: list[Any]) -> list[str]:
+    """clientv3/ippool.go Create 70-107: no existing IPAM block (of the pool's IP version) that
+    overlaps the new pool may have another size than the pool's blockSize. ``blocks`` are block
+    values (model AllocationBlock JSON) or their CIDRs."""
+    size = spec.get("blockSize")
+    for b in blocks:
+        cidr = b.get("cidr") if isinstance(b, Mapping) else b
+        try:
+            block = ipaddress.ip_network(str(cidr), strict=False)
+        except ValueError:
+            continue
+        if block.version == net.version and block.prefixlen != size and block.overlaps(net):
+            return [f"blockSize: {size} conflicts with existing allocations in block {block} (/{block.prefixlen}) "
+                    "(Calico: \"IPPool blocksSize conflicts with existing allocations that use a different "
+                    f"blockSize\"); use block_size {block.prefixlen}, or release those addresses first"]
+    return []
 
 
 AFFINITY_RELEASE_PAUSE = 0.5   # ippool.go:198: lets allocations already under way finish first

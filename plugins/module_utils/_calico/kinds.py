@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from ansible_collections.netops.calico.plugins.module_utils._calico import bgp, felixconfig, ippool
+from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 
 Rule = Callable[[Mapping[str, Any], Mapping[str, list]], list[str]]
 
@@ -24,10 +25,14 @@ RULES: dict[str, Rule] = {
     "BGPPeer": bgp.validate_bgppeer,                             # clientv3/bgppeer.go, validator.go
 }
 
-# the stored objects each kind's rule needs
+# the stored objects each kind's rule needs (IPAM kinds: their values), and those needed only when
+# the object is created
 READS: dict[str, tuple[str, ...]] = {
     "IPPool": ("IPPool",),            # overlap on create; cidr/blockSize/allowedUses on update
     "BGPPeer": ("BGPFilter",),        # filters must exist
+}
+READS_ON_CREATE: dict[str, tuple[str, ...]] = {
+    "IPPool": ("IPAMBlock",),         # ippool.go Create: blocks of another size inside the new pool
 }
 
 # clientv3's Create/Update defaulting (run before the validator, written to the datastore)
@@ -53,11 +58,13 @@ def validate(resource: Mapping[str, Any], existing: Mapping[str, list]) -> list[
     return rule(resource, existing) if rule else []
 
 
-def existing_for(ds, kind_name: str) -> dict[str, list[dict]]:
+def existing_for(ds, kind_name: str, create: bool = False) -> dict[str, list]:
     """What ``kind_name``'s rules need from the datastore, read through ``ds``."""
-    return {k: ds.list(k) for k in READS.get(kind_name, ())}
+    kinds = READS.get(kind_name, ()) + (READS_ON_CREATE.get(kind_name, ()) if create else ())
+    return {k: ([e["value"] for e in ds.ipam_list(k)] if k in model.IPAM_KINDS else ds.list(k)) for k in kinds}
 
 
-def check(ds, resource: Mapping[str, Any]) -> list[str]:
-    """The kind's rules over ``resource`` against the datastore as it is now."""
-    return validate(resource, existing_for(ds, str(resource.get("kind"))))
+def check(ds, resource: Mapping[str, Any], create: bool = False) -> list[str]:
+    """The kind's rules over ``resource`` against the datastore as it is now (``create``: the
+    object does not exist yet)."""
+    return validate(resource, existing_for(ds, str(resource.get("kind")), create))

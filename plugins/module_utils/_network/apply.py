@@ -45,18 +45,20 @@ def _spec_of(resource: dict | None) -> dict[str, Any] | None:
 
 
 def preflight_pools(pools: list[PoolWant], current: dict[str, dict | None],
-                    stored: list[dict] | None = None) -> list[str]:
+                    existing: dict[str, list] | None = None) -> list[str]:
     """Pool changes Calico refuses, found before anything is written. A new pool gets Calico's
-    IPPool rules (``_calico.kinds``, the same function every IPPool write runs) against the
-    ``stored`` pools and the new pools before it in ``pools`` (so two overlapping ones are refused)."""
+    IPPool rules (``_calico.kinds``, the same function every IPPool write runs) against what is
+    ``existing`` (``kinds.existing_for(ds, "IPPool", create=True)``) and the new pools before it in
+    ``pools`` (so two overlapping ones are refused)."""
     errors = []
-    seen = list(stored or [])
+    existing = dict(existing or {})
+    seen = list(existing.get("IPPool") or [])
     for p in pools:
         cur = _spec_of(current.get(p.name))
         if cur is None:
             if p.cidr:
                 new = model.new_resource("IPPool", p.name, _ippool.default_pool_spec(p.spec()))
-                errors += [f"IPPool {p.name}: {e}" for e in _kinds.validate(new, {"IPPool": seen})]
+                errors += [f"IPPool {p.name}: {e}" for e in _kinds.validate(new, {**existing, "IPPool": seen})]
                 seen.append(new)
             continue
         have = _ippool.pool_spec_from_storage(cur)
@@ -121,7 +123,7 @@ class _Apply:
                 self.warnings.append(f"IPPool {p.name} does not exist and {opt} is not set: nothing to create")
                 continue
             self.managed.append(p)
-        errors = preflight_pools(self.managed, current, ds.list("IPPool"))
+        errors = preflight_pools(self.managed, current, _kinds.existing_for(ds, "IPPool", create=True))
         if errors:
             raise ValidationError(errors)
         mesh = opts.bgp.get("nodeToNodeMeshEnabled")

@@ -78,7 +78,7 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
         after = None
     elif current is None:
         new = _new(kind_name, name, spec, labels, defaults, validate)
-        _refuse(_kinds.check(ds, new))
+        _refuse(_kinds.check(ds, new, create=True))
         after = ds.create(new)
     else:
         updated = _updated(current, spec, labels, defaults, immutable, validate)

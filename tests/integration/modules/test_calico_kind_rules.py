@@ -318,3 +318,17 @@ def test_pool_delete_releases_affinities_kdd(kube, run_module):  # noqa: F811
     assert kube.names(GV, "ipamblocks") == ["198-19-0-0-26"]
     assert kube.get_object(GV, "ipamblocks", "198-19-0-0-26")["spec"].get("affinity") is None
     assert ds.ipam_get("IPAMBlock", "198.19.0.0/26")["value"]["sequenceNumber"] == 8
+
+
+def test_new_pool_over_blocks_of_another_size_refused(etcd, raw, run_module):
+    # blocks left by an earlier pool with /28 blocks (ippool.go Create 70-107)
+    raw.put(IPAM + "assignment/ipv4/block/198.19.0.0-28", {**_block("198.19.0.0/26", None, True),
+                                                          "cidr": "198.19.0.0/28"})
+    rev = revision(raw)
+    r = run_module("calico_ippool", {**conn(etcd), "name": "pool-a", "cidr": "198.19.0.0/16"})
+    refused(r, "blockSize", "198.19.0.0/28", "conflicts with existing allocations")
+    r = run_module("calico_network", {**conn(etcd), "ipv4_pool_cidr": "198.19.0.0/16", "host_mtu": 9001})
+    assert r.failed and any("blockSize: 26 conflicts" in e for e in r["errors"]), r
+    assert revision(raw) == rev
+    r = run_module("calico_ippool", {**conn(etcd), "name": "pool-a", "cidr": "198.19.0.0/16", "block_size": 28})
+    assert r["changed"] and not r.failed

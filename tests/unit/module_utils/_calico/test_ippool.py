@@ -166,3 +166,18 @@ def test_release_retries_after_a_concurrent_block_write():
     assert raced == ["198.19.0.0/26"]
     assert ds.ipam_get("IPAMBlock", "198.19.0.0/26")["value"] == {**block("198.19.0.0/26", None, True),
                                                                    "sequenceNumber": 6}
+
+
+@pytest.mark.parametrize("blocks, clash", [
+    ([{"cidr": "198.19.0.0/28"}], True),
+    (["198.19.0.0/26"], False),                    # same size: fine
+    ([{"cidr": "198.20.0.0/28"}], False),          # outside the pool
+    ([{"cidr": "fd00::/122"}], False),             # other IP version
+    ([{"cidr": "garbage"}], False),
+])
+def test_blocks_of_another_size_refused_on_create_only(blocks, clash):
+    new = ippool_defaulted(pool("a", "198.19.0.0/16"))
+    errors = ippool.validate_ippool(new, {"IPPool": [], "IPAMBlock": blocks})
+    assert any(e.startswith("blockSize: 26 conflicts") for e in errors) is clash
+    # an update of the pool is not checked against its blocks (Update has no such check)
+    assert ippool.validate_ippool(new, {"IPPool": [new], "IPAMBlock": blocks}) == []
