@@ -12,6 +12,9 @@ description:
   - Create, update or delete a C(BGPPeer) (projectcalico.org/v3), a BGP session from every node,
     one node (O(node)) or the nodes matching O(node_selector), to an address (O(peer_ip)) or to
     the nodes matching O(peer_selector) (route reflectors).
+  - O(peer_ip) is an address, C(<IPv4>:<port>) or C([<IPv6>]:<port>), as Calico accepts it. Every name
+    in O(filters) must be an existing C(BGPFilter); Calico's other rules apply (O(node) or
+    O(node_selector); no O(as_number) with O(peer_selector); ...). A refused peer writes nothing.
   - Every field of the resource is an option, in snake_case. Only the options you set are
     compared and written; the others keep their current value.
 author:
