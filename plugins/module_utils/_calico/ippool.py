@@ -137,15 +137,15 @@ def parse_go_cidr(cidr: Any) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Addr
                                       ipaddress.IPv4Network | ipaddress.IPv6Network]:
     """Go net.ParseCIDR: needs "/len"; returns (address as written, masked network)."""
     if not isinstance(cidr, str) or "/" not in cidr:
-        raise ValueError("IPPool CIDR must be a valid subnet")
+        raise ValueError(f"cidr: {cidr!r} is not a valid subnet (IPPool CIDR must be a valid subnet)")
     addr, _x, plen = cidr.partition("/")
     try:
         ip = ipaddress.ip_address(addr)
         net = ipaddress.ip_network(cidr, strict=False)
     except ValueError:
-        raise ValueError("IPPool CIDR must be a valid subnet") from None
+        raise ValueError(f"cidr: {cidr!r} is not a valid subnet (IPPool CIDR must be a valid subnet)") from None
     if not plen.isdigit() or getattr(ip, "scope_id", None):
-        raise ValueError("IPPool CIDR must be a valid subnet")
+        raise ValueError(f"cidr: {cidr!r} is not a valid subnet (IPPool CIDR must be a valid subnet)")
     # Caveat: IPv4-mapped IPv6 input (::ffff:a.b.c.d/n) is treated as IPv6 here; Go's
     # net.IP.To4() would call it IPv4. Not worth emulating.
     return ip, net
@@ -154,7 +154,7 @@ def parse_go_cidr(cidr: Any) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Addr
 def default_pool_spec(spec: dict) -> dict:
     """IPPool spec with clientv3's Create/Update defaults applied (pure; input not modified).
 
-    Raises ValueError("cidr: required ..." / "IPPool CIDR must be a valid subnet") exactly where
+    Raises ValueError("cidr: required ..." / "cidr: ... is not a valid subnet ...") exactly where
     validateAndSetDefaults returns before defaulting anything.
     """
     out = dict(spec)

@@ -77,8 +77,8 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
                 ds.delete(kind_name, name, current["metadata"]["resourceVersion"])
         after = None
     elif current is None:
-        new = _new(kind_name, name, spec, labels, defaults, validate)
-        _refuse(_kinds.check(ds, new, create=True))
+        new, errors = _new(kind_name, name, spec, labels, defaults, validate)
+        _refuse(errors + _kinds.check(ds, new, create=True))      # every error at once
         after = ds.create(new)
     else:
         updated = _updated(current, spec, labels, defaults, immutable, validate)
@@ -104,13 +104,13 @@ def _defaulted(defaults: Callable[[dict], dict], spec: dict) -> dict:
 
 
 def _new(kind_name: str, name: str, spec: dict[str, Any], labels: dict[str, str] | None,
-         defaults: Callable[[dict], dict], validate: Callable[[dict], list[str]] | None) -> dict:
+         defaults: Callable[[dict], dict], validate: Callable[[dict], list[str]] | None) -> tuple[dict, list[str]]:
+    """The resource to create and the errors of ``validate`` and of the defaulting's overrides."""
     asked = {k: _normalise(v) for k, v in spec.items() if v is not None}
     new_spec = _defaulted(defaults, asked)
     errors = validate(new_spec) if validate else []
     errors += _overrides(kind_name, asked, new_spec)
-    _refuse(errors)
-    return model.new_resource(kind_name, name, new_spec, labels=labels)
+    return model.new_resource(kind_name, name, new_spec, labels=labels), errors
 
 
 def _overrides(kind_name: str, asked: dict[str, Any], written: dict[str, Any]) -> list[str]:

@@ -87,3 +87,20 @@ def test_immutable_compared_canonically():
         ensure_resource(ds, "IPPool", "p6", "present", {"cidr": "fd00:ac::/64"},
                         immutable={"cidr": "Create a new pool."})
     assert exc.value.errors[0].startswith("cidr: cannot change")
+
+
+def test_every_error_of_a_new_object_at_once():
+    ds = MemoryDatastore()
+    ensure_resource(ds, "FelixConfiguration", "default", "present", {})
+    with pytest.raises(ValidationError) as exc:
+        ensure_resource(ds, "FelixConfiguration", "node.n1", "present",
+                        {"bpfConnectTimeLoadBalancingEnabled": True, "bpfConnectTimeLoadBalancing": "TCP",
+                         "failsafeInboundHostPorts": [{"protocol": "tcp", "port": 22}]})
+    assert [e.split(":", 1)[0] for e in exc.value.errors] == ["bpfConnectTimeLoadBalancing",
+                                                              "failsafeInboundHostPorts[0].protocol"]
+
+
+def test_invalid_pool_cidr_names_the_field():
+    with pytest.raises(ValidationError) as exc:
+        ensure_resource(MemoryDatastore(), "IPPool", "a", "present", {"cidr": "198.19.0.0"})
+    assert exc.value.errors == ["cidr: '198.19.0.0' is not a valid subnet (IPPool CIDR must be a valid subnet)"]
