@@ -19,7 +19,7 @@ description:
   - As Calico, a new pool whose range overlaps an existing pool, and any pool overlapping the link-local
     ranges 169.254.0.0/16 or fe80::/10, is refused with nothing written. An IPv6 O(cidr) is stored in
     canonical form (lower case, zeros compressed) and compared in that form.
-  - O(state=absent) removes the pool as Calico does: it is first disabled, the affinities of its blocks are
+  - O(state=absent) removes the pool as Calico does; it is first disabled, the affinities of its blocks are
     released (empty blocks deleted, the others keep their addresses), then the pool is deleted.
 author:
   - netops.calico contributors (@netops-calico)

@@ -582,6 +582,6 @@ def release_pool_affinities(ds, pool: ipaddress.IPv4Network | ipaddress.IPv6Netw
                 released.add(cidr)
             rescan = rescan or outcome == "claimed"
         if not rescan:
-            return sorted(released, key=lambda c: network(c))
+            return sorted(released, key=network)
     raise ConflictError(f"releasing the affinities of pool {pool} kept finding blocks claimed by other hosts.",
                         "Run again once IPAM activity on this pool has settled.")

@@ -142,7 +142,7 @@ def test_pool_delete_disables_releases_affinities_then_deletes(etcd, raw, run_mo
     end = revision(raw)
     assert raw(POOLS + "pool-a") is None
     # the pool was disabled before anything else happened to it (ippool.go:170-188)
-    states = [v for v in _history(raw, POOLS + "pool-a", rev, end)]
+    states = _history(raw, POOLS + "pool-a", rev, end)
     assert states[0] is not None and states[0]["spec"]["disabled"] is True and states[-1] is None
     # releaseBlockAffinity: the empty block and both affinities go; the used block keeps its
     # addresses with affinity null and sequenceNumber incremented (updateBlock)
@@ -322,8 +322,8 @@ def test_pool_delete_releases_affinities_kdd(kube, run_module):  # noqa: F811
 
 def test_new_pool_over_blocks_of_another_size_refused(etcd, raw, run_module):
     # blocks left by an earlier pool with /28 blocks (ippool.go Create 70-107)
-    raw.put(IPAM + "assignment/ipv4/block/198.19.0.0-28", {**_block("198.19.0.0/26", None, True),
-                                                          "cidr": "198.19.0.0/28"})
+    small = {**_block("198.19.0.0/26", None, True), "cidr": "198.19.0.0/28"}
+    raw.put(IPAM + "assignment/ipv4/block/198.19.0.0-28", small)
     rev = revision(raw)
     r = run_module("calico_ippool", {**conn(etcd), "name": "pool-a", "cidr": "198.19.0.0/16"})
     refused(r, "blockSize", "198.19.0.0/28", "conflicts with existing allocations")

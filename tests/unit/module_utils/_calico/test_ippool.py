@@ -164,8 +164,8 @@ def test_release_retries_after_a_concurrent_block_write():
     ds.ipam_update = racing_update
     ippool.delete_pool(ds, ds.get("IPPool", "a"), pause=0)
     assert raced == ["198.19.0.0/26"]
-    assert ds.ipam_get("IPAMBlock", "198.19.0.0/26")["value"] == {**block("198.19.0.0/26", None, True),
-                                                                   "sequenceNumber": 6}
+    expected = {**block("198.19.0.0/26", None, True), "sequenceNumber": 6}
+    assert ds.ipam_get("IPAMBlock", "198.19.0.0/26")["value"] == expected
 
 
 @pytest.mark.parametrize("blocks, clash", [
