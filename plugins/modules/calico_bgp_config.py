@@ -15,6 +15,9 @@ description:
     compared and written; the others keep their current value.
   - Turning O(node_to_node_mesh_enabled) off without route reflectors or peers cuts pod routes, so
     configure the route reflectors first.
+  - As Calico, only V(default) may set the cluster-wide fields (node-to-node mesh, AS number, service
+    IPs, mesh password and restart time); on any other name they are refused. Communities must be
+    valid and used by a prefix advertisement; the mesh password and restart time need the mesh on.
 author:
   - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:

@@ -12,6 +12,9 @@ description:
   - Create, update or delete a C(BGPPeer) (projectcalico.org/v3), a BGP session from every node,
     one node (O(node)) or the nodes matching O(node_selector), to an address (O(peer_ip)) or to
     the nodes matching O(peer_selector) (route reflectors).
+  - O(peer_ip) is an address, C(<IPv4>:<port>) or C([<IPv6>]:<port>), as Calico accepts it. Every name
+    in O(filters) must be an existing C(BGPFilter); Calico's other rules apply (O(node) or
+    O(node_selector); no O(as_number) with O(peer_selector); ...). A refused peer writes nothing.
   - Every field of the resource is an option, in snake_case. Only the options you set are
     compared and written; the others keep their current value.
 author:
@@ -140,28 +143,12 @@ bgp_peer:
   type: dict
 """
 
-import ipaddress
 
 from ansible_collections.netops.calico.plugins.module_utils._resource.specmodule import run_spec_module
 
 
-def _validate(spec: dict) -> list[str]:
-    errors = []
-    if "peerIP" in spec:
-        host, _x, port = spec["peerIP"].rpartition(":") if spec["peerIP"].count(":") == 1 else (spec["peerIP"], "", "")
-        try:
-            ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
-            errors.append(f"peerIP: {spec['peerIP']!r} is not an IP address (optionally with :port)")
-    if spec.get("peerIP") and spec.get("peerSelector"):
-        errors.append("peerIP/peerSelector: set one of them, not both")
-    if spec.get("node") and spec.get("nodeSelector"):
-        errors.append("node/nodeSelector: set one of them, not both")
-    return errors
-
-
 def main() -> None:
-    run_spec_module("BGPPeer", result_key="bgp_peer", validate=_validate)
+    run_spec_module("BGPPeer", result_key="bgp_peer")
 
 
 if __name__ == "__main__":

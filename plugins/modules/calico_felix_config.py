@@ -14,6 +14,9 @@ description:
   - Every field of the resource is an option, in snake_case (C(ipipEnabled) is O(ipip_enabled)).
     Only the options you set are compared and written; the others keep their current value.
   - Durations are given as Go durations (V(90s), V(1m30s)) and compared as Calico stores them.
+  - Calico's defaulting is applied on every write and before comparing, as calicoctl does; setting the
+    deprecated O(bpf_connect_time_load_balancing_enabled) also sets C(bpfConnectTimeLoadBalancing) and
+    C(bpfHostNetworkedNATWithoutCTLB) as Calico does. Failsafe port protocols are V(TCP), V(UDP) or V(SCTP).
   - To set the encapsulation, MTU, WireGuard or eBPF consistently across pools and Felix, prefer
     M(netops.calico.calico_network).
 author:

@@ -16,6 +16,11 @@ description:
     allowed uses Workload and Tunnel, assignment mode Automatic, both encapsulation modes Never).
   - O(cidr) and O(block_size) cannot change on an existing pool; such a change is refused with the
     steps to migrate to a new pool.
+  - As Calico, a new pool whose range overlaps an existing pool, and any pool overlapping the link-local
+    ranges 169.254.0.0/16 or fe80::/10, is refused with nothing written. An IPv6 O(cidr) is stored in
+    canonical form (lower case, zeros compressed) and compared in that form.
+  - O(state=absent) removes the pool as Calico does; it is first disabled, the affinities of its blocks are
+    released (empty blocks deleted, the others keep their addresses), then the pool is deleted.
 author:
   - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
@@ -109,7 +114,6 @@ ippool:
 """
 
 from ansible_collections.netops.calico.plugins.module_utils._calico import ippool as _ippool
-from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ValidationError
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
 from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import RESOURCE_OPTIONS, ensure_resource
 
@@ -148,20 +152,11 @@ def main() -> None:
                              errors=errors)
 
     def body(ds):
-        def validate(full_spec):
-            if "cidr" not in full_spec:
-                return ["cidr: required to create a pool"]
-            return _ippool.validate_pool_spec(full_spec)
-
-        def defaults(full_spec):
-            if not full_spec.get("cidr"):             # clientv3 ippool.go: "IPPool CIDR must be specified"
-                raise ValidationError(["cidr: IPPool CIDR must be specified to create a pool; "
-                                       "set cidr, e.g. 198.18.0.0/16"])
-            return _ippool.default_pool_spec(full_spec)
-
+        # Calico's IPPool rules (overlap, link-local, update checks) and its Delete (disable, release
+        # the blocks' affinities, delete) run inside ensure_resource (_calico.kinds, _calico.ippool).
         res = ensure_resource(ds, "IPPool", p["name"], p["state"], spec,
-                              labels=p["labels"], defaults=defaults,
-                              immutable=_ippool.IMMUTABLE, validate=validate)
+                              labels=p["labels"], defaults=_ippool.default_pool_spec,
+                              immutable=_ippool.IMMUTABLE)
         return {"changed": res["changed"], "diff": res["diff"], "ippool": res["resource"]}
 
     run(module, body)

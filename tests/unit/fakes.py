@@ -167,6 +167,51 @@ class MemoryDatastore:
         del self.items[key]
         self.writes.append(("delete", kind, name))
 
+    def list(self, kind, namespace=None):
+        return [self.get(k, n) for (k, n) in sorted(self.items) if k == kind]
+
+    # IPAM objects: {name, key, value, revision}, every write guarded by the revision read
+    def _ipam_store(self) -> dict:
+        if not hasattr(self, "ipam"):
+            self.ipam: dict = {}
+        return self.ipam
+
+    def ipam_put(self, kind, name, value) -> None:
+        """Store an IPAM object as-is (what calico-node wrote)."""
+        self.rev += 1
+        self._ipam_store()[(kind, name)] = (copy.deepcopy(value), self.rev)
+
+    def ipam_get(self, kind, name):
+        item = self._ipam_store().get((kind, name))
+        if item is None:
+            return None
+        return {"name": name, "key": model.ipam_key(kind, name), "value": copy.deepcopy(item[0]),
+                "revision": str(item[1])}
+
+    def ipam_list(self, kind, node=None):
+        return [self.ipam_get(k, n) for (k, n) in sorted(self._ipam_store())
+                if k == kind and (node is None or n.partition("/")[0] == node)]
+
+    def ipam_update(self, kind, name, value, revision):
+        store = self._ipam_store()
+        if (kind, name) not in store:
+            raise NotFoundError("gone")
+        if str(store[(kind, name)][1]) != str(revision):
+            raise ConflictError("changed")
+        self.rev += 1
+        store[(kind, name)] = (json.loads(model.serialise(kind, value)), self.rev)
+        self.writes.append(("ipam_update", kind, name))
+        return self.ipam_get(kind, name)
+
+    def ipam_delete(self, kind, name, revision):
+        store = self._ipam_store()
+        if (kind, name) not in store:
+            raise NotFoundError("gone")
+        if str(store[(kind, name)][1]) != str(revision):
+            raise ConflictError("changed")
+        del store[(kind, name)]
+        self.writes.append(("ipam_delete", kind, name))
+
     def put(self, resource: dict) -> None:
         """Store as-is (what calico-node wrote), bypassing the module."""
         self.rev += 1

@@ -14,7 +14,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore import mo
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import Committed, Item, Write
 
 # backend methods that only read, passed through unchanged
-_READS = ("snapshot", "raw_get", "ipam_get", "ipam_list", "datastore_type", "kubernetes_node_names")
+_READS = ("snapshot", "raw_get", "datastore_type", "kubernetes_node_names")
 
 
 class DryRun:
@@ -25,6 +25,7 @@ class DryRun:
         self.writes: list[tuple[str, str]] = []           # (verb, what), in order
         self._objs: dict[tuple[str, str, str | None], dict | None] = {}
         self._keys: dict[str, Any] = {}                   # etcd key -> Item, or None when deleted
+        self._ipam: dict[tuple[str, str], dict | None] = {}  # (IPAM kind, name) -> entry, None when deleted
         self._revision = 1 << 62                          # revisions of simulated writes
 
     def __getattr__(self, name: str) -> Any:
@@ -65,6 +66,38 @@ class DryRun:
     def delete(self, kind_name: str, name: str, revision: str, namespace: str | None = None) -> None:
         guard_delete(kind_name, name)
         self._objs[(kind_name, name, namespace)] = None
+        self.writes.append(("delete", f"{kind_name}/{name}"))
+
+    # IPAM objects (the backends' ipam_* methods; entries are {name, key, value, revision}) --------
+    def _ipam_entry(self, kind_name: str, name: str, value: Any) -> dict:
+        self._revision += 1
+        entry = {"name": name, "key": model.ipam_key(kind_name, name), "value": copy.deepcopy(value),
+                 "revision": str(self._revision)}
+        self._ipam[(kind_name, name)] = entry
+        return copy.deepcopy(entry)
+
+    def ipam_get(self, kind_name: str, name: str) -> dict | None:
+        if (kind_name, name) in self._ipam:
+            return copy.deepcopy(self._ipam[(kind_name, name)])
+        return self.ds.ipam_get(kind_name, name)
+
+    def ipam_list(self, kind_name: str, node: str | None = None) -> list[dict]:
+        out = [e for e in self.ds.ipam_list(kind_name, node) if (kind_name, e.get("name")) not in self._ipam]
+        for (k, name), e in self._ipam.items():
+            if k == kind_name and e is not None and (node is None or name.partition("/")[0] == node):
+                out.append(copy.deepcopy(e))
+        return out
+
+    def ipam_create(self, kind_name: str, name: str, value: Any) -> dict:
+        self.writes.append(("create", f"{kind_name}/{name}"))
+        return self._ipam_entry(kind_name, name, value)
+
+    def ipam_update(self, kind_name: str, name: str, value: Any, revision: str) -> dict:
+        self.writes.append(("update", f"{kind_name}/{name}"))
+        return self._ipam_entry(kind_name, name, value)
+
+    def ipam_delete(self, kind_name: str, name: str, revision: str) -> None:
+        self._ipam[(kind_name, name)] = None
         self.writes.append(("delete", f"{kind_name}/{name}"))
 
     # etcd keys (EtcdBackend's multi-key methods) -----------------------------------------------

@@ -15,7 +15,11 @@ Semantics are copied from libcalico-go v3.31 (projectcalico/calico):
   marked ``pendingDeletion``; the block deleted when empty, else its ``affinity`` set to null; the
   affinity deleted);
 - empty means "only Windows-reserved addresses" (ipam_block.go ``containsOnlyReservedIPs``);
-- the check: calicoctl/calicoctl/commands/ipam/check.go.
+- the check: calicoctl/calicoctl/commands/ipam/check.go;
+- releasing a pool's affinities before the pool is deleted: lib/ipam/ipam.go ``ReleasePoolAffinities``
+  and ``affinityConfigsByBlocks`` (every affinity whose block starts inside the pool, one per block)
+  with ``releaseBlockAffinity`` per block. ``release_pool_affinities`` is the one function here that
+  reads and writes, and only through the datastore client's IPAM methods (a DryRun in check mode).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import functools
 import ipaddress
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
+
+from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ConflictError, NotFoundError
 
 WINDOWS_RESERVED_HANDLE = "windows-reserved-ipam-handle"   # lib/ipam/ipam.go WindowsReservedHandle
 
@@ -498,3 +504,84 @@ def _orphan_affinities(affinities: Iterable[Mapping[str, Any]], block_list: list
         if reason:
             out.append({"node": node, "block": cidr, "state": affinity_state(value), "reason": reason})
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# releasing a pool's affinities (clientv3 IPPools.Delete)
+
+POOL_RELEASE_RETRIES = 5     # rescans after a block claimed by another host; CAS retries per block
+
+
+def pool_affinities(affinities: Iterable[Mapping[str, Any]],
+                    pool: ipaddress.IPv4Network | ipaddress.IPv6Network) -> dict[str, str]:
+    """affinityConfigsByBlocks: block CIDR -> host for every affinity (``ipam_list("BlockAffinity")``
+    entries, named ``<node>/<cidr>``) whose block's first address is inside ``pool``; one host per
+    block, the last listed wins as in upstream's map."""
+    out: dict[str, str] = {}
+    for entry in affinities:
+        host, _x, cidr = str(entry.get("name") or "").partition("/")
+        try:
+            block = network(cidr)
+        except ValueError:
+            continue
+        if block.version == pool.version and block.network_address in pool:
+            out[str(block)] = host
+    return out
+
+
+def _release_block_affinity(ds, host: str, cidr: str) -> str:
+    """releaseBlockAffinity (ipam_block_reader_writer.go 304-394) for one block: "released", "gone"
+    (affinity or block missing: nothing to do), or "claimed" (the block belongs to another host; the
+    stale affinity was deleted and the pool is scanned again)."""
+    for _x in range(POOL_RELEASE_RETRIES):
+        aff = ds.ipam_get("BlockAffinity", f"{host}/{cidr}")
+        blk = ds.ipam_get("IPAMBlock", cidr)
+        if aff is None or blk is None:
+            return "gone"
+        block = blk["value"] if isinstance(blk.get("value"), dict) else {}
+        owner = block.get("affinity")
+        try:
+            if owner is not None and owner != f"host:{host}":
+                try:
+                    ds.ipam_delete("BlockAffinity", f"{host}/{cidr}", aff["revision"])
+                except (ConflictError, NotFoundError):
+                    pass
+                return "claimed"
+            marked = ds.ipam_update("BlockAffinity", f"{host}/{cidr}", affinity_value(AFFINITY_PENDING_DELETION),
+                                    aff["revision"])
+            if is_empty(block):
+                try:
+                    ds.ipam_delete("IPAMBlock", cidr, blk["revision"])
+                except NotFoundError:
+                    pass
+            else:
+                ds.ipam_update("IPAMBlock", cidr, clear_affinity(block), blk["revision"])
+            try:
+                ds.ipam_delete("BlockAffinity", f"{host}/{cidr}", marked["revision"])
+            except NotFoundError:
+                pass
+            return "released"
+        except ConflictError:
+            continue                      # another writer moved first: read both again
+    raise ConflictError(f"releasing the affinity of block {cidr} (host {host}) kept conflicting with another "
+                        f"writer after {POOL_RELEASE_RETRIES} attempts; nothing more was changed.",
+                        "Run again once IPAM activity on this pool has settled.")
+
+
+def release_pool_affinities(ds, pool: ipaddress.IPv4Network | ipaddress.IPv6Network) -> list[str]:
+    """ReleasePoolAffinities (ipam.go 1515-1557): release every block affinity inside ``pool``
+    through ``ds`` (EtcdBackend, KubernetesBackend or DryRun). Empty blocks are deleted, the others
+    keep their addresses without an affinity. Returns the block CIDRs released, sorted."""
+    released: set[str] = set()
+    for _x in range(POOL_RELEASE_RETRIES):
+        pairs = pool_affinities(ds.ipam_list("BlockAffinity"), pool)
+        rescan = False
+        for cidr, host in pairs.items():
+            outcome = _release_block_affinity(ds, host, cidr)
+            if outcome == "released":
+                released.add(cidr)
+            rescan = rescan or outcome == "claimed"
+        if not rescan:
+            return sorted(released, key=network)
+    raise ConflictError(f"releasing the affinities of pool {pool} kept finding blocks claimed by other hosts.",
+                        "Run again once IPAM activity on this pool has settled.")

@@ -10,6 +10,8 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._calico import felixconfig
 from ansible_collections.netops.calico.plugins.module_utils._calico import ippool as _ippool
+from ansible_collections.netops.calico.plugins.module_utils._calico import kinds as _kinds
+from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ValidationError
 from ansible_collections.netops.calico.plugins.module_utils._network.migration import (
@@ -42,15 +44,22 @@ def _spec_of(resource: dict | None) -> dict[str, Any] | None:
     return None if resource is None else (resource.get("spec") or {})
 
 
-def preflight_pools(pools: list[PoolWant], current: dict[str, dict | None]) -> list[str]:
-    """Pool changes Calico refuses, found before anything is written."""
+def preflight_pools(pools: list[PoolWant], current: dict[str, dict | None],
+                    existing: dict[str, list] | None = None) -> list[str]:
+    """Pool changes Calico refuses, found before anything is written. A new pool gets Calico's
+    IPPool rules (``_calico.kinds``, the same function every IPPool write runs) against what is
+    ``existing`` (``kinds.existing_for(ds, "IPPool", create=True)``) and the new pools before it in
+    ``pools`` (so two overlapping ones are refused)."""
     errors = []
+    existing = dict(existing or {})
+    seen = list(existing.get("IPPool") or [])
     for p in pools:
         cur = _spec_of(current.get(p.name))
         if cur is None:
             if p.cidr:
-                spec = _ippool.default_pool_spec(p.spec())
-                errors += [f"IPPool {p.name}: {e}" for e in _ippool.validate_pool_spec(spec)]
+                new = model.new_resource("IPPool", p.name, _ippool.default_pool_spec(p.spec()))
+                errors += [f"IPPool {p.name}: {e}" for e in _kinds.validate(new, {**existing, "IPPool": seen})]
+                seen.append(new)
             continue
         have = _ippool.pool_spec_from_storage(cur)
         if p.cidr and have.get("cidr") and ipaddress.ip_network(have["cidr"], strict=False) != ipaddress.ip_network(p.cidr):
@@ -114,7 +123,7 @@ class _Apply:
                 self.warnings.append(f"IPPool {p.name} does not exist and {opt} is not set: nothing to create")
                 continue
             self.managed.append(p)
-        errors = preflight_pools(self.managed, current)
+        errors = preflight_pools(self.managed, current, _kinds.existing_for(ds, "IPPool", create=True))
         if errors:
             raise ValidationError(errors)
         mesh = opts.bgp.get("nodeToNodeMeshEnabled")
@@ -207,8 +216,9 @@ class _Apply:
             elif self.pool_state[p.name] is None:
                 want.update(from_modes[p.version] or pool_modes(self.eff, p.version))
             before = self.pool_state[p.name]
+            # Calico's IPPool rules run inside ensure_resource (_calico.kinds), as for calico_ippool
             self.pool_state[p.name] = self._ensure("IPPool", p.name, want, defaults=_ippool.default_pool_spec,
-                                                   immutable=_ippool.IMMUTABLE, validate=_ippool.validate_pool_spec)
+                                                   immutable=_ippool.IMMUTABLE)
             if before is not None and pool_encap(before) != pool_encap(self.pool_state[p.name]):
                 self.flipped_now = True
         if direction and stage == 2 and flip:

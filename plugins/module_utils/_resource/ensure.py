@@ -10,6 +10,8 @@ import copy
 import re
 from typing import Any, Callable
 
+from ansible_collections.netops.calico.plugins.module_utils._calico import ippool as _ippool
+from ansible_collections.netops.calico.plugins.module_utils._calico import kinds as _kinds
 from ansible_collections.netops.calico.plugins.module_utils._calico import validator
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ValidationError
@@ -51,83 +53,117 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
     """Make resource ``kind_name/name`` match ``spec`` (only the fields given; None means unset
     the field) and ``labels`` (exact set, when not None), or remove it with state=absent.
 
-    ``defaults`` fills what clientv3 would default, applied both to a new object and to the
-    current one before comparing, so an unset field equal to its default is not a change.
+    ``defaults`` fills what clientv3 would default on Create and Update (the kind's own,
+    ``_calico.kinds.defaults``, when None). It is written on both, and the comparison is made after
+    it on both sides, so an unset field equal to its default is not a change, a value Calico stores
+    in another spelling (an IPv6 cidr) compares equal, and a field the defaulting derives from
+    another (FelixConfiguration's bpfConnectTimeLoadBalancing) is written as Calico writes it.
     ``immutable`` maps field -> message: a change of such a field on an existing object is refused.
     ``validate`` gets the whole spec that would be written (defaults applied) and returns errors;
-    any error refuses the change before anything is written.
+    the kind's own rules (``_calico.kinds``, reading what they need through ``ds``) run as well; any
+    error refuses the change before anything is written. An IPPool is deleted as clientv3 does it
+    (``_calico.ippool.delete_pool``: disabled, its block affinities released, then deleted).
     The change is recorded in ``changes`` (a new tracker when None) under ``Kind/name``.
     Returns changed, diff (this object's before/after), resource (after).
     """
     changes = Changes() if changes is None else changes
     validator.check_name(kind_name, name)       # before any read: '' would address the collection
+    defaults = defaults or _kinds.defaults(kind_name)
     key = f"{kind_name}/{name}"
     current = ds.get(kind_name, name)
     if state == "absent":
         if current is not None:
-            ds.delete(kind_name, name, current["metadata"]["resourceVersion"])
+            if kind_name == "IPPool":
+                _ippool.delete_pool(ds, current)
+            else:
+                ds.delete(kind_name, name, current["metadata"]["resourceVersion"])
         after = None
     elif current is None:
-        after = ds.create(_new(kind_name, name, spec, labels, defaults or (lambda s: s), validate))
+        new, errors = _new(kind_name, name, spec, labels, defaults, validate)
+        # every error at once: Calico's generic rules (Go types, names, labels) and the kind's own
+        _refuse(validator.resource_errors(new) + errors + _kinds.check(ds, new, create=True))
+        after = ds.create(new)
     else:
-        updated = _updated(current, spec, labels, defaults or (lambda s: s), immutable, validate)
+        updated = _updated(current, spec, labels, defaults, immutable, validate)
+        if updated is not None:
+            _refuse(validator.resource_errors(updated) + _kinds.check(ds, updated))
         after = current if updated is None else ds.update(updated)
     changes.record(key, current, after, changed=after is not current)
     return {"changed": after is not current, "diff": changes.diff_of(key), "resource": after}
 
 
-def _new(kind_name: str, name: str, spec: dict[str, Any], labels: dict[str, str] | None,
-         defaults: Callable[[dict], dict], validate: Callable[[dict], list[str]] | None) -> dict:
-    new_spec = _defaulted(kind_name, defaults, {k: _normalise(v) for k, v in spec.items() if v is not None})
-    resource = model.new_resource(kind_name, name, new_spec, labels=labels)
-    # every error at once: Calico's generic rules (Go types, names, labels) and the kind's own
-    errors = validator.resource_errors(resource) + (validate(new_spec) if validate else [])
+def _refuse(errors: list[str]) -> None:
     if errors:
         raise ValidationError(errors)
-    return resource
+
+
+def _defaulted(defaults: Callable[[dict], dict], spec: dict) -> dict:
+    """``defaults(spec)``; a spec the defaulting cannot even start on (an IPPool without a valid
+    cidr) is refused with the defaulting's own sentence."""
+    try:
+        return defaults(copy.deepcopy(spec))
+    except ValueError as exc:
+        raise ValidationError([str(exc)]) from None
+    except (TypeError, KeyError) as exc:
+        raise ValidationError([f"spec: {exc}; set the field it names to a valid value"]) from None
+
+
+def _new(kind_name: str, name: str, spec: dict[str, Any], labels: dict[str, str] | None,
+         defaults: Callable[[dict], dict], validate: Callable[[dict], list[str]] | None) -> tuple[dict, list[str]]:
+    """The resource to create and the errors of ``validate`` and of the defaulting's overrides."""
+    asked = {k: _normalise(v) for k, v in spec.items() if v is not None}
+    new_spec = _defaulted(defaults, asked)
+    errors = validate(new_spec) if validate else []
+    errors += _overrides(kind_name, asked, new_spec)
+    return model.new_resource(kind_name, name, new_spec, labels=labels), errors
+
+
+def _overrides(kind_name: str, asked: dict[str, Any], written: dict[str, Any]) -> list[str]:
+    check = _kinds.OVERRIDES.get(kind_name)
+    return check(asked, written) if check else []
+
+
+def _stored(kind_name: str, spec: dict) -> dict:
+    """The spec as it would be stored (Go struct order, omitempty empties dropped), so that an
+    explicit ``natOutgoing: false`` equals a stored pool without the field."""
+    return model.normalise_resource({"kind": kind_name, "metadata": {"name": "-"}, "spec": spec})["spec"]
 
 
 def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None, defaults: Callable[[dict], dict],
              immutable: dict[str, str] | None, validate: Callable[[dict], list[str]] | None) -> dict | None:
-    """The resource to write over ``current``, or None when nothing differs."""
+    """The resource to write over ``current``, or None when nothing differs after defaulting."""
     kind_name = current["kind"]
     cur_spec = copy.deepcopy(current.get("spec") or {})
-    effective = _defaulted(kind_name, defaults, copy.deepcopy(cur_spec))
-    new_spec = copy.deepcopy(cur_spec)
-    errors = []
-    for field, value in ((k, _normalise(v)) for k, v in spec.items()):
-        if _normalise(effective.get(field)) == value:
-            continue
-        if immutable and field in immutable:
-            errors.append(f"{field}: cannot change from {effective.get(field)!r} to {value!r} on an existing "
-                          f"{kind_name}. {immutable[field]}")
-            continue
+    try:
+        effective = defaults(copy.deepcopy(cur_spec))
+    except ValueError:
+        effective = copy.deepcopy(cur_spec)       # a stored object the defaulting refuses: compare as stored
+    merged = copy.deepcopy(cur_spec)
+    asked = {k: _normalise(v) for k, v in spec.items()}
+    for field, value in asked.items():
         if value is None:
-            new_spec.pop(field, None)
+            merged.pop(field, None)
         else:
-            new_spec[field] = value
+            merged[field] = value
+    new_spec = _defaulted(defaults, merged)
+    errors = []
+    for field in asked:
+        if immutable and field in immutable and _normalise(new_spec.get(field)) != _normalise(effective.get(field)):
+            errors.append(f"{field}: cannot change from {effective.get(field)!r} to {asked[field]!r} on an existing "
+                          f"{kind_name}. {immutable[field]}")
+    # a value the defaulting replaces is refused even when the result equals what is stored
+    errors += _overrides(kind_name, {k: v for k, v in asked.items() if v is not None}, new_spec)
+    _refuse(errors)
+    spec_changed = _stored(kind_name, new_spec) != _stored(kind_name, effective)
+    if spec_changed and validate:
+        _refuse(validate(copy.deepcopy(new_spec)))
     meta = current.get("metadata") or {}
     new_labels = dict(labels) if labels is not None else (meta.get("labels") or {})
-    if not errors and new_spec == cur_spec and new_labels == (meta.get("labels") or {}):
+    if not spec_changed and new_labels == (meta.get("labels") or {}):
         return None
     updated = copy.deepcopy(current)
-    updated["spec"] = new_spec
+    updated["spec"] = new_spec              # clientv3's Update writes its defaults too
     updated.setdefault("metadata", {})["labels"] = new_labels
     if not new_labels:
         updated["metadata"].pop("labels", None)
-    if not errors:
-        errors = validator.resource_errors(updated)
-        if validate and new_spec != cur_spec:
-            errors += validate(_defaulted(kind_name, defaults, copy.deepcopy(new_spec)))
-    if errors:
-        raise ValidationError(errors)
     return model.with_revision(model.normalise_resource(updated), meta["resourceVersion"])
-
-
-def _defaulted(kind_name: str, defaults: Callable[[dict], dict], spec: dict) -> dict:
-    """``defaults(spec)``; a defaulting that cannot start (clientv3 returns an error before it
-    defaults anything, e.g. "IPPool CIDR must be specified") is a validation error, not a crash."""
-    try:
-        return defaults(spec)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValidationError([f"{kind_name} spec: {exc}; set the field it names to a valid value"]) from None
