@@ -36,13 +36,19 @@ deleted Kubernetes node.
 from __future__ import annotations
 
 import datetime
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ansible_collections.netops.calico.plugins.module_utils._batching import chunks
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import Item
-from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, DatastoreUnavailable
+from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
+    DatastoreError,
+    DatastoreUnavailable,
+    ValidationError,
+)
 from ansible_collections.netops.calico.plugins.module_utils._refused import Refused
 from ansible_collections.netops.calico.plugins.module_utils._decommission.liveness import (
     DEFAULT_FELIX_MAX_AGE,
@@ -85,8 +91,33 @@ class Options:
     serial: int = 0
     now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.timezone.utc)
     log: Callable[[str], None] = lambda msg: None
+    warn: Callable[[str], None] = lambda msg: None
     before_batch: Callable[[list[str]], None] | None = None   # test hook: between plan and purge
     after_commit: Callable[[int], None] | None = None         # test hook: after each transaction
+
+
+# A Node's name is a DNS-1123 subdomain (libcalico-go lib/validator/v3/validator.go validates
+# ObjectMeta names with k8s' IsDNS1123Subdomain; Kubernetes node names follow the same rule).
+_NODE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def validate_options(opts: Options, keep: set[str] | None) -> None:
+    """Refuse what would switch a guard off or cannot name a node: ``max_fraction`` outside
+    [0, 1] (NaN compares false with everything, so ``fraction > nan`` would never refuse), and
+    names in ``nodes``/``keep`` that no Calico node can have ('', '*', 'Worker_1', ...)."""
+    errors = []
+    frac = opts.max_fraction
+    if not isinstance(frac, (int, float)) or isinstance(frac, bool) or not math.isfinite(frac) or not 0 <= frac <= 1:
+        errors.append(f"max_fraction: {frac!r} is not a fraction between 0 and 1; set it to, for example, 0.2 "
+                      "(force: true lifts the limit)")
+    for option, names in (("nodes", opts.nodes), ("keep", sorted(keep or ()))):
+        bad = [n for n in names if not isinstance(n, str) or len(n) > 253 or not _NODE_NAME.fullmatch(n)]
+        if bad:
+            errors.append(f"{option}: {', '.join(repr(n) for n in bad)} cannot be a node name (a node name is a "
+                          "DNS-1123 subdomain: lower-case letters, digits, '-' and '.'; no patterns); "
+                          "list node names exactly as calicoctl get nodes shows them")
+    if errors:
+        raise ValidationError(errors)
 
 
 def _keep_set(keep) -> set[str] | None:
@@ -132,18 +163,31 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
     """Plan and run the purge on ``ds`` (an ``EtcdBackend``; in check mode a ``DryRun`` of one). Returns the module result (without
     ``failed``); raises Refused (with the plan as its result) for a safety refusal and DatastoreError on errors."""
     keep = _keep_set(opts.keep)
+    validate_options(opts, keep)
     if not opts.nodes and keep is None and not opts.liveness:
         raise DatastoreError("Nothing selects dead nodes.", "Set nodes, keep or liveness.")
     cluster = load_cluster(ds, keep_mode=keep is not None, felix_values="felix" in opts.liveness)
     node_values = cluster.node_values()
     reports = felix_reports(cluster.felix)[0]
     universe = sorted(set(cluster.nodes) | cluster.affinity_hosts)
+    if keep:
+        unknown = sorted(keep - set(cluster.nodes))
+        if unknown:
+            opts.warn(f"keep: {_names(unknown)} {'is' if len(unknown) == 1 else 'are'} not a Calico node in the "
+                      "datastore, so keep protects nothing by that name; check the spelling against "
+                      "calicoctl get nodes.")
     sel = select(universe, opts.nodes, _verdicts(opts, universe, node_values, reports), opts.force)
 
     view = View()
     plans = load_and_plan(ds, cluster, sel.dead, view)
     total = len(cluster.nodes)
     existing_dead = [p.name for p in plans if p.node_rev is not None]
+    unknown = [p.name for p in plans if p.name in opts.nodes and not (p.keys() or p.releases)]
+    if unknown:
+        # Not an error: a rerun after a finished purge finds nothing left of the same names.
+        opts.warn(f"nodes: nothing of {_names(unknown)} is in the datastore (no Node, no addresses, no keys), "
+                  "so nothing was purged for "
+                  f"{'it' if len(unknown) == 1 else 'them'}; check the spelling if this is the first run.")
     plans = [p for p in plans if p.keys() or p.releases]          # nothing left of these nodes
     result: dict[str, Any] = {
         "changed": False,
@@ -202,6 +246,10 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
     return result
 
 
+def _names(names: list[str], most: int = 20) -> str:
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def _recheck(ds, opts: Options, batch: list[NodePlan], view: View) -> tuple[list[NodePlan], list[dict]]:
     """Right before purging a batch: is any of its nodes alive again? Node resource rewritten,
     Felix reporting again, back in keep, its Kubernetes node or EC2 instance back."""
@@ -213,9 +261,10 @@ def _recheck(ds, opts: Options, batch: list[NodePlan], view: View) -> tuple[list
              for p in batch if fresh.get(model.resource_key("Node", p.name)) is not None}
     names = [p.name for p in batch]
     verdicts = _verdicts(opts, names, nodes, reports)
-    keep_now = None
-    if "keep" in verdicts and not opts.force:
-        keep_now = verdicts.pop("keep")
+    # keep is judged apart: with force it protects nothing (the documented meaning of force).
+    keep_now = verdicts.pop("keep", None)
+    if opts.force:
+        keep_now = None
     go, back = [], []
     for p in batch:
         reasons = []
