@@ -13,7 +13,7 @@ from ansible_collections.netops.calico.plugins.module_utils._calico.ippool impor
 from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._host import netinfo
-from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import snake
+from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import snake, snake_0_1
 
 
 DEFAULT_IMAGE = "quay.io/calico/node:v3.31.7"
@@ -197,7 +197,7 @@ def felix_spec(overrides: dict) -> tuple[dict, list[str]]:
     """felix_overrides (FelixConfiguration fields, camelCase or snake_case) -> the spec as Calico
     stores it (durations normalised), and errors for unknown fields."""
     by_json = {f.json: f for f in _fields.SPEC_FIELDS["FelixConfiguration"]}
-    by_snake = {snake(j): j for j in by_json}
+    by_snake = {snake_0_1(j): j for j in by_json} | {snake(j): j for j in by_json}
     spec: dict[str, Any] = {}
     errors = []
     for key, value in overrides.items():
