@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -49,6 +48,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
     DatastoreUnavailable,
     ValidationError,
 )
+from ansible_collections.netops.calico.plugins.module_utils._node.options import check_node_name
 from ansible_collections.netops.calico.plugins.module_utils._refused import Refused
 from ansible_collections.netops.calico.plugins.module_utils._decommission.liveness import (
     DEFAULT_FELIX_MAX_AGE,
@@ -96,11 +96,6 @@ class Options:
     after_commit: Callable[[int], None] | None = None         # test hook: after each transaction
 
 
-# A Node's name is a DNS-1123 subdomain (libcalico-go lib/validator/v3/validator.go validates
-# ObjectMeta names with k8s' IsDNS1123Subdomain; Kubernetes node names follow the same rule).
-_NODE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-
-
 def validate_options(opts: Options, keep: set[str] | None) -> None:
     """Refuse what would switch a guard off or cannot name a node: ``max_fraction`` outside
     [0, 1] (NaN compares false with everything, so ``fraction > nan`` would never refuse), and
@@ -111,7 +106,8 @@ def validate_options(opts: Options, keep: set[str] | None) -> None:
         errors.append(f"max_fraction: {frac!r} is not a fraction between 0 and 1; set it to, for example, 0.2 "
                       "(force: true lifts the limit)")
     for option, names in (("nodes", opts.nodes), ("keep", sorted(keep or ()))):
-        bad = [n for n in names if not isinstance(n, str) or len(n) > 253 or not _NODE_NAME.fullmatch(n)]
+        # a Node's name is a DNS-1123 subdomain (the libcalico-go validator's rule, check_node_name)
+        bad = [n for n in names if not isinstance(n, str) or check_node_name(n) is not None]
         if bad:
             errors.append(f"{option}: {', '.join(repr(n) for n in bad)} cannot be a node name (a node name is a "
                           "DNS-1123 subdomain: lower-case letters, digits, '-' and '.'; no patterns); "
