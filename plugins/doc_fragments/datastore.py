@@ -33,6 +33,9 @@ options:
   etcd_key_file:
     description:
       - Private key of O(etcd_cert_file). Falls back to E(ETCD_KEY_FILE).
+      - A key file that every user of the machine can read or write (mode C(o+r) or C(o+w), for example
+        C(0644)) is refused, as ssh refuses an unprotected private key; owner and group access (C(0600),
+        C(0640)) is fine.
     type: path
   kubeconfig:
     description:

@@ -45,24 +45,30 @@ options:
       - "ASNumber is the default AS number used by a node."
       - Sets C(spec.asNumber).
     type: int
-  service_load_balancer_i_ps:
+  service_load_balancer_ips:
     description:
       - "ServiceLoadBalancerIPs are the CIDR blocks for Kubernetes Service LoadBalancer IPs."
       - Sets C(spec.serviceLoadBalancerIPs).
+      - The alias O(service_load_balancer_i_ps) is deprecated and will be removed in version 2.0.0.
     type: list
     elements: dict
-  service_external_i_ps:
+    aliases: [service_load_balancer_i_ps]
+  service_external_ips:
     description:
       - "ServiceExternalIPs are the CIDR blocks for Kubernetes Service External IPs."
       - Sets C(spec.serviceExternalIPs).
+      - The alias O(service_external_i_ps) is deprecated and will be removed in version 2.0.0.
     type: list
     elements: dict
-  service_cluster_i_ps:
+    aliases: [service_external_i_ps]
+  service_cluster_ips:
     description:
       - "ServiceClusterIPs are the CIDR blocks from which service cluster IPs are allocated."
       - Sets C(spec.serviceClusterIPs).
+      - The alias O(service_cluster_i_ps) is deprecated and will be removed in version 2.0.0.
     type: list
     elements: dict
+    aliases: [service_cluster_i_ps]
   service_load_balancer_aggregation:
     description:
       - "ServiceLoadBalancerAggregation controls how LoadBalancer service IPs are advertised."

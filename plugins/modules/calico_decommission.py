@@ -59,6 +59,9 @@ options:
     description:
       - Names of Calico nodes to purge. They need not have a Node resource any more; whatever is left of
         them is removed.
+      - A name that is not a valid node name (V(''), V(*), upper case, ...) fails the task before anything is
+        written; a name of which nothing is left in the datastore gives a warning (a typo, or a node
+        already purged).
     type: list
     elements: str
     default: []
@@ -66,7 +69,10 @@ options:
     description:
       - The live set, typically the inventory. Every Calico node not in it (including names that only
         have IPAM affinities left) is a candidate.
-      - A node in O(keep) is never purged unless O(force=true); naming one in O(nodes) is refused.
+      - A node in O(keep) is never purged unless O(force=true); naming one in O(nodes) is refused, and with
+        O(force=true) it is purged.
+      - Names that are not valid node names fail the task; names that are not Calico nodes in the datastore
+        give a warning, since they protect nothing.
     type: list
     elements: str
   liveness:
@@ -143,11 +149,14 @@ options:
     type: int
     default: 300
   max_fraction:
-    description: Largest fraction of all nodes that one run may delete without O(force).
+    description:
+      - Largest fraction of all nodes that one run may delete without O(force), between V(0) and V(1).
+        Anything else (V(nan), V(inf), a negative number) fails the task.
     type: float
     default: 0.2
   force:
-    description: Delete beyond O(max_fraction) and delete nodes that are in O(keep).
+    description: Delete beyond O(max_fraction), and delete nodes that are in O(keep) (named in O(nodes) or judged
+      dead by a O(liveness) source).
     type: bool
     default: false
   delete_kubernetes_node:
@@ -368,7 +377,7 @@ def main() -> None:
         opts = _decommission.Options(
             nodes=p["nodes"], keep=p["keep"], liveness=p["liveness"], felix_max_age=p["felix_max_age"],
             max_fraction=p["max_fraction"], force=p["force"], serial=p["serial"],
-            delete_kubernetes_node=p["delete_kubernetes_node"], log=module.debug)
+            delete_kubernetes_node=p["delete_kubernetes_node"], log=module.debug, warn=module.warn)
         kdd = p["datastore_type"] == "kubernetes"
         if kdd and (p["kubernetes_kubeconfig"] or p["kubernetes_context"]):
             module.warn("kubernetes_kubeconfig and kubernetes_context are ignored with datastore_type kubernetes: "

@@ -363,12 +363,14 @@ options:
         default, when set to false."
       - Sets C(spec.prometheusProcessMetricsEnabled).
     type: bool
-  prometheus_wire_guard_metrics_enabled:
+  prometheus_wireguard_metrics_enabled:
     description:
       - "PrometheusWireGuardMetricsEnabled disables wireguard metrics collection, which the Prometheus client does by
         default, when set to false."
       - Sets C(spec.prometheusWireGuardMetricsEnabled).
+      - The alias O(prometheus_wire_guard_metrics_enabled) is deprecated and will be removed in version 2.0.0.
     type: bool
+    aliases: [prometheus_wire_guard_metrics_enabled]
   failsafe_inbound_host_ports:
     description:
       - "FailsafeInboundHostPorts is a list of ProtoPort struct objects including UDP/TCP/SCTP ports and CIDRs that
@@ -650,12 +652,14 @@ options:
       - Sets C(spec.bpfExternalServiceMode).
     type: str
     choices: [Tunnel, DSR]
-  bpf_dsr_optout_cid_rs:
+  bpf_dsr_optout_cidrs:
     description:
       - "BPFDSROptoutCIDRs is a list of CIDRs which are excluded from DSR."
       - Sets C(spec.bpfDSROptoutCIDRs).
+      - The alias O(bpf_dsr_optout_cid_rs) is deprecated and will be removed in version 2.0.0.
     type: list
     elements: raw
+    aliases: [bpf_dsr_optout_cid_rs]
   bpf_ext_to_service_connmark:
     description:
       - "BPFExtToServiceConnmark in BPF mode, controls a 32bit mark that is set on connections from an external client
@@ -774,13 +778,15 @@ options:
         Receive Offload [GRO] option."
       - Sets C(spec.bpfDisableGROForIfaces).
     type: str
-  bpf_exclude_cid_rs_from_nat:
+  bpf_exclude_cidrs_from_nat:
     description:
       - "BPFExcludeCIDRsFromNAT is a list of CIDRs that are to be excluded from NAT resolution so that host can handle
         them."
       - Sets C(spec.bpfExcludeCIDRsFromNAT).
+      - The alias O(bpf_exclude_cid_rs_from_nat) is deprecated and will be removed in version 2.0.0.
     type: list
     elements: raw
+    aliases: [bpf_exclude_cid_rs_from_nat]
   bpf_export_buffer_size_mb:
     description:
       - "BPFExportBufferSizeMB in BPF mode, controls the buffer size used for sending BPF events to felix."
@@ -949,12 +955,14 @@ options:
         the host's MTU."
       - Sets C(spec.mtuIfacePattern).
     type: str
-  floating_i_ps:
+  floating_ips:
     description:
       - "FloatingIPs configures whether or not Felix will program non-OpenStack floating IP addresses."
       - Sets C(spec.floatingIPs).
+      - The alias O(floating_i_ps) is deprecated and will be removed in version 2.0.0.
     type: str
     choices: [Enabled, Disabled]
+    aliases: [floating_i_ps]
   windows_manage_firewall_rules:
     description:
       - "WindowsManageFirewallRules configures whether or not Felix will program Windows Firewall rules (to allow

@@ -174,7 +174,9 @@ options:
     choices: [auto, podman, docker]
     default: auto
   image:
-    description: The calico/node image.
+    description:
+      - The calico/node image, as a reference (C(registry/path:tag) or C(@sha256:digest)). Anything else (a space,
+        a newline or another control character) is refused, since it is written into the systemd unit.
     type: str
     default: quay.io/calico/node:v3.31.7
   image_pull:
@@ -186,6 +188,9 @@ options:
       - More environment for calico-node (for example C(FELIX_LOGSEVERITYSCREEN), C(CALICO_ROUTER_ID)),
         added to C(calico.env) and passed to the container. The variables this module sets from its
         options cannot be given here.
+      - Values with a newline or another control character are refused. In C(--diff) output the values are
+        shown as C(VALUE_HIDDEN) (the keys stay visible, and a changed value is marked), as Ansible hides
+        C(no_log) values.
     type: dict
     default: {}
   no_default_pools:

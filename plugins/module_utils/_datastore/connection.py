@@ -31,6 +31,21 @@ def datastore_argspec(**extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return spec
 
 
+def check_key_file(path: str | None) -> None:
+    """Refuse a client key that every user of this machine can read or write, as ssh refuses an
+    "UNPROTECTED PRIVATE KEY FILE": whoever reads it is calico to etcd and can rewrite the whole
+    cluster's network, and an attacker who can write it can swap in their own key. Unlike ssh, group
+    access is allowed: etcd client keys are commonly shared with a group (e.g. 0640 root:etcd)."""
+    if not path:
+        return
+    mode = os.stat(path).st_mode & 0o777
+    if mode & 0o007:
+        raise DatastoreError(
+            f"etcd_key_file {path!r} is accessible to every user on this machine (mode {mode:04o}); refusing to "
+            "use a private key anyone can read, as ssh does.",
+            f"Restrict it, e.g. chmod 0600 {path} (or 0640 with a group that needs it).")
+
+
 def connect(params: dict[str, Any], log: Callable[[str], None] | None = None):
     """A backend for the module's connection options. Raises DatastoreError with a fix."""
     dtype = params.get("datastore_type") or "etcdv3"
@@ -50,6 +65,7 @@ def connect(params: dict[str, Any], log: Callable[[str], None] | None = None):
             path = params.get(opt)
             if path and not os.path.isfile(path):
                 raise DatastoreError(f"{opt} {path!r} does not exist or is not a file.")
+        check_key_file(params.get("etcd_key_file"))
         kv = EtcdKV(endpoints, ca_cert=params.get("etcd_ca_cert_file"), cert=params.get("etcd_cert_file"),
                     key=params.get("etcd_key_file"), timeout=timeout, log=log)
         return EtcdBackend(kv)

@@ -68,6 +68,10 @@ def prefix_end(prefix: str) -> str:
     return raw.decode("utf-8", errors="surrogateescape")
 
 
+class AnswerLost(DatastoreUnavailable):
+    """A write was sent and no answer came back: etcd may or may not have applied it."""
+
+
 class Item:
     """One stored object: ``value`` is the parsed JSON (None when not JSON), ``revision`` the
     etcd mod revision as a string (what Calico reports as resourceVersion)."""
@@ -188,7 +192,6 @@ class EtcdKV:
         self.log = log or (lambda msg: None)
         self._clients: dict[int, Any] = {}
         self._current = 0   # index of the endpoint that answered last
-        self.retried = False  # the last call() resent its request after a transient failure
 
     # -- transport ------------------------------------------------------------------------
     def _client(self, idx: int):
@@ -213,12 +216,14 @@ class EtcdKV:
         scheme, host, port = self.endpoints[idx]
         return f"{scheme}://{host}:{port}"
 
-    def call(self, path: str, payload: dict) -> dict:
-        """POST to the gateway, trying every endpoint, RETRIES passes with capped backoff."""
+    def call(self, path: str, payload: dict, resend: bool = True) -> dict:
+        """POST to the gateway, trying every endpoint, RETRIES passes with capped backoff.
+
+        ``resend`` False (writes): the first transient failure raises ``AnswerLost`` instead of
+        sending the request again, since etcd may have applied it; the caller reads back first."""
         errors: list[str] = []
         n = len(self.endpoints)
         delay = self.BACKOFF
-        self.retried = False
         for attempt in range(self.RETRIES):
             for step in range(n):
                 idx = (self._current + step) % n
@@ -240,7 +245,10 @@ class EtcdKV:
                     if not transient:
                         raise DatastoreError(f"etcd endpoint {self._url(idx)} refused the request: {detail}") from None
                     errors.append(f"{self._url(idx)}: {detail}")
-                    self.retried = True
+                    if not resend:
+                        self.log(f"etcd {self._url(idx)} {path}: no answer ({detail}); reading back before "
+                                 "sending it again")
+                        raise AnswerLost(f"etcd endpoint {self._url(idx)} did not answer a write: {detail}")
                     self.log(f"etcd {self._url(idx)} {path} failed (attempt {attempt + 1}/{self.RETRIES}): {detail}")
             if attempt + 1 < self.RETRIES:
                 time.sleep(delay)
@@ -292,65 +300,86 @@ class EtcdKV:
         return int(resp.get("header", {}).get("revision", 0))
 
     # -- guarded writes -------------------------------------------------------------------
-    def _txn(self, compare: list[dict], success: list[dict]) -> bool:
-        resp = self.call("/kv/txn", {"compare": compare, "success": success, "failure": []})
-        return bool(resp.get("succeeded"))
+    def transact(self, writes: list[Write], compare: list[dict] | None = None) -> Committed:
+        """One transaction: every write guarded by its key's mod revision (or by ``compare``); on a
+        failed compare, the keys as they are now.
 
-    def _after_transient(self, key: str, expect: bytes | None) -> Item | None | bool:
-        """After a write whose answer was lost, read back: True when the store already holds
-        what we meant to write (the write went through), else False."""
-        cur = self.get(key)
-        if expect is None:
-            return cur is None
-        return cur is not None and cur.raw == expect
+        A write is never sent twice blindly: etcd may have applied it and lost only the answer (a
+        timeout, a reset connection), and the resent compare would then fail on our own write. After
+        a lost answer the keys are read back: all at their compared revisions -> not applied, send
+        again; our values at one new mod revision (a transaction writes all its keys at one
+        revision) and our deletes gone -> applied, done; anything else -> another writer, a conflict."""
+        if compare is None:
+            compare = [{"key": _b64(w.key), "result": "EQUAL", "target": "MOD", "mod_revision": w.rev}
+                       for w in writes]
+        success = [{"request_delete_range": {"key": _b64(w.key)}} if w.value is None
+                   else {"request_put": {"key": _b64(w.key), "value": _b64(w.value)}} for w in writes]
+        payload = {"compare": compare, "success": success, "failure": [_range_op(w.key) for w in writes]}
+        lost: AnswerLost | None = None
+        delay = self.BACKOFF
+        for _attempt in range(self.RETRIES):
+            try:
+                resp = self.call("/kv/txn", payload, resend=False)
+            except AnswerLost as exc:
+                lost = exc
+                outcome, revision, current = self._read_back(writes)
+                if outcome == "applied":
+                    self.log(f"etcd write of {len(writes)} key(s): answer lost, the read-back shows it applied "
+                             f"at revision {revision}")
+                    return Committed(True, revision, {})
+                if outcome == "changed":
+                    return Committed(False, revision, current)
+                time.sleep(delay)                  # not applied: send it again
+                delay = min(delay * 2, self.BACKOFF_MAX)
+                continue
+            revision = int((resp.get("header") or {}).get("revision", 0))
+            if resp.get("succeeded"):
+                return Committed(True, revision, {})
+            return Committed(False, revision, {w.key: _first(r) for w, r in zip(writes, resp.get("responses") or [])})
+        raise DatastoreUnavailable(f"{lost} (and each of {self.RETRIES} tries; the read-back shows it was not applied)",
+                                   "Check that etcd is running and reachable at etcd_endpoints (ETCD_ENDPOINTS).")
+
+    def _read_back(self, writes: list[Write]) -> tuple[str, int, dict[str, Item | None]]:
+        """("applied" | "untouched" | "changed", store revision, the keys now), read in one transaction."""
+        resp = self.call("/kv/txn", {"compare": [], "success": [_range_op(w.key) for w in writes], "failure": []})
+        revision = int((resp.get("header") or {}).get("revision", 0))
+        current = {w.key: _first(r) for w, r in zip(writes, resp.get("responses") or [])}
+        if all((current[w.key].rev if current[w.key] else 0) == w.rev for w in writes):
+            return "untouched", revision, current
+        put_revs = {current[w.key].rev for w in writes if w.value is not None and current[w.key] is not None}
+        ours = all(current[w.key] is None if w.value is None
+                   else current[w.key] is not None and current[w.key].raw == w.value and current[w.key].rev > w.rev
+                   for w in writes)
+        if ours and len(put_revs) <= 1:
+            return "applied", max(put_revs or {revision}), current
+        return "changed", revision, current
 
     def create(self, key: str, value: str) -> Item:
         data = value.encode("utf-8")
         cmp = [{"key": _b64(key), "result": "EQUAL", "target": "VERSION", "version": 0}]
-        put = [{"request_put": {"key": _b64(key), "value": _b64(data)}}]
-        if not self._guarded(key, cmp, put, data):
+        done = self.transact([Write(key, 0, data)], cmp)
+        if not done.ok:
             raise AlreadyExistsError(f"{key} already exists.")
-        return self.get(key) or Item(key, data, "0")
+        return Item(key, data, str(done.revision))
 
     def update(self, key: str, value: str, revision: str | int) -> Item:
         data = value.encode("utf-8")
-        cmp = [{"key": _b64(key), "result": "EQUAL", "target": "MOD", "mod_revision": int(revision)}]
-        put = [{"request_put": {"key": _b64(key), "value": _b64(data)}}]
-        if not self._guarded(key, cmp, put, data):
-            if self.get(key) is None:
+        done = self.transact([Write(key, int(revision), data)])
+        if not done.ok:
+            if done.current.get(key) is None:
                 raise NotFoundError(f"{key} was deleted since it was read (revision {revision}).",
                                     "Run again to re-read the current state.")
             raise ConflictError(f"{key} changed since it was read (revision {revision}).",
                                 "Another writer updated it; run again to re-read the current state.")
-        return self.get(key) or Item(key, data, "0")
+        return Item(key, data, str(done.revision))
 
     def delete(self, key: str, revision: str | int) -> None:
-        cmp = [{"key": _b64(key), "result": "EQUAL", "target": "MOD", "mod_revision": int(revision)}]
-        op = [{"request_delete_range": {"key": _b64(key)}}]
-        if not self._guarded(key, cmp, op, None):
-            if self.get(key) is None:
+        done = self.transact([Write(key, int(revision), None)])
+        if not done.ok:
+            if done.current.get(key) is None:
                 raise NotFoundError(f"{key} does not exist.")
             raise ConflictError(f"{key} changed since it was read (revision {revision}); not deleted.",
                                 "Run again to re-read the current state.")
-
-    def _guarded(self, key: str, compare: list[dict], ops: list[dict], expect: bytes | None) -> bool:
-        try:
-            if self._txn(compare, ops):
-                return True
-            if not self.retried:
-                return False
-            lost = None
-        except DatastoreUnavailable as exc:
-            lost = exc
-        # An attempt may have been applied before its answer was lost (and a resent one then fails
-        # its compare, or none answered at all): read back once (call() itself retries) and
-        # accept only the exact outcome we asked for.
-        if self._after_transient(key, expect):
-            self.log(f"etcd write to {key}: answer lost, read-back shows it applied")
-            return True
-        if lost is not None:
-            raise lost
-        return False
 
 
 class EtcdBackend:
@@ -479,15 +508,7 @@ class EtcdBackend:
         key as it is now (the transaction's failure branch reads them), so the caller can plan again."""
         if len(writes) > TXN_MAX_OPS:
             raise ValueError(f"{len(writes)} writes in one transaction; etcd allows {TXN_MAX_OPS}")
-        compare = [{"key": _b64(w.key), "result": "EQUAL", "target": "MOD", "mod_revision": w.rev} for w in writes]
-        success = [{"request_delete_range": {"key": _b64(w.key)}} if w.value is None
-                   else {"request_put": {"key": _b64(w.key), "value": _b64(w.value)}} for w in writes]
-        resp = self.kv.call("/kv/txn", {"compare": compare, "success": success,
-                                        "failure": [_range_op(w.key) for w in writes]})
-        revision = int((resp.get("header") or {}).get("revision", 0))
-        if resp.get("succeeded"):
-            return Committed(True, revision, {})
-        return Committed(False, revision, {w.key: _first(r) for w, r in zip(writes, resp.get("responses") or [])})
+        return self.kv.transact(writes)
 
     # bulk reads for reports ----------------------------------------------------------------
     def snapshot(self, prefix: str = "/calico/") -> Iterator[tuple[str, bytes, str]]:

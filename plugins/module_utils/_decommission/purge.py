@@ -54,13 +54,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ansible_collections.netops.calico.plugins.module_utils._batching import chunks
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import Item
-from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, DatastoreUnavailable
+from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
+    DatastoreError,
+    DatastoreUnavailable,
+    ValidationError,
+)
+from ansible_collections.netops.calico.plugins.module_utils._node.options import check_node_name
 from ansible_collections.netops.calico.plugins.module_utils._refused import Refused
 from ansible_collections.netops.calico.plugins.module_utils._decommission.liveness import (
     DEFAULT_FELIX_MAX_AGE,
@@ -105,8 +111,29 @@ class Options:
     k8s_by_name: bool = False                     # KDD: a node's name is its Kubernetes node's name (set by decommission)
     now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.timezone.utc)
     log: Callable[[str], None] = lambda msg: None
+    warn: Callable[[str], None] = lambda msg: None
     before_batch: Callable[[list[str]], None] | None = None   # test hook: between plan and purge
     after_commit: Callable[[int], None] | None = None         # test hook: after each transaction
+
+
+def validate_options(opts: Options, keep: set[str] | None) -> None:
+    """Refuse what would switch a guard off or cannot name a node: ``max_fraction`` outside
+    [0, 1] (NaN compares false with everything, so ``fraction > nan`` would never refuse), and
+    names in ``nodes``/``keep`` that no Calico node can have ('', '*', 'Worker_1', ...)."""
+    errors = []
+    frac = opts.max_fraction
+    if not isinstance(frac, (int, float)) or isinstance(frac, bool) or not math.isfinite(frac) or not 0 <= frac <= 1:
+        errors.append(f"max_fraction: {frac!r} is not a fraction between 0 and 1; set it to, for example, 0.2 "
+                      "(force: true lifts the limit)")
+    for option, names in (("nodes", opts.nodes), ("keep", sorted(keep or ()))):
+        # a Node's name is a DNS-1123 subdomain (the libcalico-go validator's rule, check_node_name)
+        bad = [n for n in names if not isinstance(n, str) or check_node_name(n) is not None]
+        if bad:
+            errors.append(f"{option}: {', '.join(repr(n) for n in bad)} cannot be a node name (a node name is a "
+                          "DNS-1123 subdomain: lower-case letters, digits, '-' and '.'; no patterns); "
+                          "list node names exactly as calicoctl get nodes shows them")
+    if errors:
+        raise ValidationError(errors)
 
 
 def _keep_set(keep) -> set[str] | None:
@@ -152,6 +179,7 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
     """Plan and run the purge on ``ds`` (an ``EtcdBackend``; in check mode a ``DryRun`` of one). Returns the module result (without
     ``failed``); raises Refused (with the plan as its result) for a safety refusal and DatastoreError on errors."""
     keep = _keep_set(opts.keep)
+    validate_options(opts, keep)
     if not opts.nodes and keep is None and not opts.liveness:
         raise DatastoreError("Nothing selects dead nodes.", "Set nodes, keep or liveness.")
     kdd = getattr(ds, "datastore_type", "etcdv3") == "kubernetes"
@@ -172,12 +200,24 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
     node_values = cluster.node_values()
     reports = felix_reports(cluster.felix)[0]
     universe = sorted(set(cluster.nodes) | cluster.affinity_hosts)
+    if keep:
+        unknown = sorted(keep - set(cluster.nodes))
+        if unknown:
+            opts.warn(f"keep: {_names(unknown)} {'is' if len(unknown) == 1 else 'are'} not a Calico node in the "
+                      "datastore, so keep protects nothing by that name; check the spelling against "
+                      "calicoctl get nodes.")
     sel = select(universe, opts.nodes, _verdicts(opts, universe, node_values, reports), opts.force)
 
     view = View()
     plans = load_and_plan(ds, cluster, sel.dead, view)
     total = len(cluster.nodes)
     existing_dead = [p.name for p in plans if p.node_rev is not None]
+    unknown = [p.name for p in plans if p.name in opts.nodes and not (p.keys(with_node=delete_node) or p.releases)]
+    if unknown:
+        # Not an error: a rerun after a finished purge finds nothing left of the same names.
+        opts.warn(f"nodes: nothing of {_names(unknown)} is in the datastore (no Node, no addresses, no keys), "
+                  "so nothing was purged for "
+                  f"{'it' if len(unknown) == 1 else 'them'}; check the spelling if this is the first run.")
     plans = [p for p in plans if p.keys(with_node=delete_node) or p.releases]   # nothing left of these nodes
     if kdd:     # every node Calico knows: the Kubernetes Nodes and the hosts with only IPAM left
         existing_dead, total = [p.name for p in plans], len(universe)
@@ -240,6 +280,10 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
     return result
 
 
+def _names(names: list[str], most: int = 20) -> str:
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def _recheck(ds, opts: Options, batch: list[NodePlan], view: View) -> tuple[list[NodePlan], list[dict]]:
     """Right before purging a batch: is any of its nodes alive again? Node resource rewritten,
     Felix reporting again, back in keep, its Kubernetes node or EC2 instance back."""
@@ -251,9 +295,10 @@ def _recheck(ds, opts: Options, batch: list[NodePlan], view: View) -> tuple[list
              for p in batch if fresh.get(model.resource_key("Node", p.name)) is not None}
     names = [p.name for p in batch]
     verdicts = _verdicts(opts, names, nodes, reports)
-    keep_now = None
-    if "keep" in verdicts and not opts.force:
-        keep_now = verdicts.pop("keep")
+    # keep is judged apart: with force it protects nothing (the documented meaning of force).
+    keep_now = verdicts.pop("keep", None)
+    if opts.force:
+        keep_now = None
     go, back = [], []
     for p in batch:
         reasons = []

@@ -45,8 +45,14 @@ def pool_modes(eff: dict[str, Any], version: int) -> dict[str, str]:
 
 
 def steady_flags(eff: dict[str, Any]) -> dict[str, bool]:
+    """Felix's ipipEnabled/vxlanEnabled once no migration is under way: on when some pool uses the
+    encapsulation. With every pool's modes Never nothing encapsulates, so both stay off and the
+    pod MTU is the host's: Felix works the flags out from the pools the same way when they are unset
+    (felix/calc/encapsulation_resolver.go), and kubespray writes mode != Never."""
     encap = eff["encapsulationMode"]
-    return {"ipipEnabled": encap == "ipip", "vxlanEnabled": encap == "vxlan"}
+    v4 = pool_modes(eff, 4)
+    return {"ipipEnabled": encap == "ipip" and v4["ipipMode"] != "Never",
+            "vxlanEnabled": encap == "vxlan" and v4["vxlanMode"] != "Never"}
 
 
 def felix_spec(eff: dict[str, Any], ctx: Context, tunnels: dict[str, int | None]) -> dict[str, Any]:
@@ -106,6 +112,10 @@ def node_settings(eff: dict[str, Any], ctx: Context, backend: str, pools: list[P
         "CALICO_IPV4POOL_VXLAN": v4["vxlanMode"],
         "CALICO_IPV6POOL_VXLAN": v6["vxlanMode"],
         "FELIX_IPV6SUPPORT": "true" if ctx.has_ipv6 else "false",
+        # k8s-1.25.yaml.template (anchors.md): Felix's health endpoint, which the -felix-live /
+        # -felix-ready probes below query (off by default in Felix), and host-bound traffic from pods
+        "FELIX_HEALTHENABLED": "true",
+        "FELIX_DEFAULTENDPOINTTOHOSTACTION": "ACCEPT",
     }
     for p in pools:
         key = f"CALICO_IPV{p.version}POOL_CIDR"

@@ -13,7 +13,7 @@ from ansible_collections.netops.calico.plugins.module_utils._calico.ippool impor
 from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._host import netinfo
-from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import snake
+from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import snake, snake_0_1
 
 
 DEFAULT_IMAGE = "quay.io/calico/node:v3.31.7"
@@ -99,9 +99,43 @@ RESERVED_ENV = ("DATASTORE_TYPE", "ETCD_ENDPOINTS", "ETCD_CA_CERT_FILE", "ETCD_C
                 "CALICO_IP6", "IP6", "CALICO_AS", "AS", "NO_DEFAULT_POOLS")
 
 
+# Control characters (C0, DEL, C1): a newline in a calico.env value or in the unit would start a
+# new line there (a new variable, or a new directive such as ExecStartPost=).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# An image reference (distribution/reference's grammar): [registry[:port]/]path[:tag][@digest].
+_IMAGE = re.compile(r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+                    r"(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+                    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*"
+                    r":[0-9a-fA-F]{32,})?")
+# Files mounted into the container: each path is a word of ExecStart= and both halves of a
+# "-v path:path:ro"; whitespace, ':', quotes, '\\', '$' and '%' (systemd specifiers) would break it.
+_MOUNT_PATH = re.compile(r"[A-Za-z0-9_@+=,./~-]+")
+_WRITTEN_PATHS = ("etcd_ca_cert_file", "etcd_cert_file", "etcd_key_file", "kubeconfig")
+
+
+def _written_value_errors(p: dict) -> list[str]:
+    """Values calico_node writes into calico.env or calico-node.service: each must stay on its line."""
+    errors = []
+    image = p.get("image")
+    if image is not None and (len(image) > 255 or not _IMAGE.fullmatch(image)):
+        errors.append(f"image: {image!r} is not an image reference (registry/path:tag or @sha256:digest, no "
+                      "spaces or control characters), for example quay.io/calico/node:v3.31.7")
+    endpoints = p.get("etcd_endpoints")
+    if isinstance(endpoints, str) and (_CONTROL.search(endpoints) or " " in endpoints):
+        errors.append("etcd_endpoints: contains a space or a control character (a newline?); give the URLs "
+                      "separated by commas")
+    for opt in _WRITTEN_PATHS:
+        path = p.get(opt)
+        if path and not _MOUNT_PATH.fullmatch(path):
+            errors.append(f"{opt}: {path!r} is mounted into the calico-node container by the systemd unit, so it "
+                          "may only hold letters, digits and _@+=,.~/- (no spaces, ':', quotes, '$', '%' or "
+                          "control characters); move or link the file to such a path")
+    return errors
+
+
 def validate(p: dict) -> list[str]:
     """Every problem with the options, each naming the option (no I/O)."""
-    errors: list[str] = []
+    errors: list[str] = _written_value_errors(p)
     enc = encapsulation(p)
     backend = p.get("networking_backend") or "bird"
     if enc == "ipip" and backend != "bird":
@@ -133,8 +167,9 @@ def validate(p: dict) -> list[str]:
             errors.append(f"env: {key!r} is not a valid environment variable name")
         elif key in RESERVED_ENV:
             errors.append(f"env: {key} is set from the module's own options; use those instead")
-        elif "\n" in str(value):
-            errors.append(f"env: the value of {key} contains a newline")
+        elif _CONTROL.search(str(value)):
+            errors.append(f"env: the value of {key} contains a control character (a newline?); calico.env holds "
+                          "one variable per line")
     if p.get("felix_overrides"):
         _spec, ferr = felix_spec(p["felix_overrides"])
         errors += ferr
@@ -162,7 +197,7 @@ def felix_spec(overrides: dict) -> tuple[dict, list[str]]:
     """felix_overrides (FelixConfiguration fields, camelCase or snake_case) -> the spec as Calico
     stores it (durations normalised), and errors for unknown fields."""
     by_json = {f.json: f for f in _fields.SPEC_FIELDS["FelixConfiguration"]}
-    by_snake = {snake(j): j for j in by_json}
+    by_snake = {snake_0_1(j): j for j in by_json} | {snake(j): j for j in by_json}
     spec: dict[str, Any] = {}
     errors = []
     for key, value in overrides.items():

@@ -17,6 +17,7 @@ from ansible_collections.netops.calico.plugins.module_utils._node.options import
     UNIT_PATH,
 )
 from ansible_collections.netops.calico.plugins.module_utils._node.unit import (
+    mask_env_diff,
     container_volumes,
     env_values,
     render_env,
@@ -63,6 +64,7 @@ def ensure_service_files(host: Host, p: dict, name: str, addrs: dict[str, Any], 
     fu = files.ensure_file(host, UNIT_PATH, unit_text, 0o644, check_mode)
     out["files"]["env"] = fe.as_dict()
     out["files"]["unit"] = fu.as_dict()
+    fe.diff["before"], fe.diff["after"] = mask_env_diff(fe.diff["before"], fe.diff["after"])
     for fc in (fe, fu):
         if fc.changed:
             out["changed"] = True

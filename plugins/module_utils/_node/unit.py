@@ -13,6 +13,7 @@ from ansible_collections.netops.calico.plugins.module_utils._node.options import
     CONTAINER_NAME,
     ENV_PATH,
     HEADER,
+    RESERVED_ENV,
 )
 
 
@@ -47,6 +48,36 @@ def env_values(p: dict, name: str, addrs: dict[str, Any]) -> dict[str, str]:
     for k, v in (p.get("env") or {}).items():
         vals[str(k)] = "" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
     return vals
+
+
+MASK = "VALUE_HIDDEN"
+
+
+def _env_lines(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.startswith("#"):
+            out[key] = value
+    return out
+
+
+def mask_env_diff(before: str, after: str) -> tuple[str, str]:
+    """calico.env's before/after for --diff with the values of the variables given in ``env`` (any
+    variable but the module's own) replaced by a mask and the keys kept, as Ansible hides no_log
+    values. A changed value shows as a changed line, never as its text."""
+    old, new = _env_lines(before), _env_lines(after)
+
+    def mask(text: str, this: dict[str, str], other: dict[str, str], mark: str) -> str:
+        out = []
+        for line in text.splitlines(keepends=True):
+            key, sep, _value = line.partition("=")
+            if sep and not line.startswith("#") and key not in RESERVED_ENV:
+                differs = key in other and other[key] != this[key]
+                line = f"{key}={MASK}{mark if differs else ''}" + ("\n" if line.endswith("\n") else "")
+            out.append(line)
+        return "".join(out)
+    return mask(before, old, new, ""), mask(after, new, old, " (changed)")
 
 
 def render_env(values: dict[str, str]) -> str:

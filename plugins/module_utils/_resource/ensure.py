@@ -23,17 +23,29 @@ RESOURCE_OPTIONS: dict[str, dict[str, Any]] = {
     "labels": {"type": "dict"},
 }
 
-_ACRONYMS = (("IPv4", "Ipv4"), ("IPv6", "Ipv6"), ("MTUV6", "MtuV6"), ("V6", "V6"))
+# acronyms and words that are one word in snake_case: plurals (IPs, CIDRs) and WireGuard
+_ACRONYMS = (("CIDRs", "Cidrs"), ("IPs", "Ips"), ("WireGuard", "Wireguard"), ("IPv4", "Ipv4"), ("IPv6", "Ipv6"),
+             ("MTUV6", "MtuV6"), ("V6", "V6"))
+# the table before the plurals and WireGuard were words (service_cluster_i_ps, ...): deprecated aliases
+_ACRONYMS_0_1 = (("IPv4", "Ipv4"), ("IPv6", "Ipv6"), ("MTUV6", "MtuV6"), ("V6", "V6"))
 
 
-def snake(name: str) -> str:
+def snake(name: str, acronyms: tuple[tuple[str, str], ...] = _ACRONYMS) -> str:
     """``disableBGPExport`` -> ``disable_bgp_export``; ``interfaceIPv4Address`` ->
-    ``interface_ipv4_address``; ``wireguardMTUV6`` -> ``wireguard_mtu_v6``."""
-    for a, b in _ACRONYMS:
+    ``interface_ipv4_address``; ``wireguardMTUV6`` -> ``wireguard_mtu_v6``; ``serviceClusterIPs``
+    -> ``service_cluster_ips``; ``prometheusWireGuardMetricsEnabled`` ->
+    ``prometheus_wireguard_metrics_enabled``."""
+    for a, b in acronyms:
         name = name.replace(a, b)
     name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
     return name.lower()
+
+
+def snake_0_1(name: str) -> str:
+    """The option name collection 0.1.0 gave ``name`` (``serviceClusterIPs`` ->
+    ``service_cluster_i_ps``); kept as a deprecated alias where it differs from ``snake(name)``."""
+    return snake(name, _ACRONYMS_0_1)
 
 
 def _normalise(value: Any) -> Any:

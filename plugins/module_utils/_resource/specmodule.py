@@ -14,13 +14,20 @@ from ansible_collections.netops.calico.plugins.module_utils._calico import valid
 from ansible_collections.netops.calico.plugins.module_utils._datastore import govalues
 from ansible_collections.netops.calico.plugins.module_utils._datastore import fields as _fields
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
-from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import RESOURCE_OPTIONS, ensure_resource, snake
+from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import (
+    RESOURCE_OPTIONS,
+    ensure_resource,
+    snake,
+    snake_0_1,
+)
 
 _TYPES = {"str": "str", "bool": "bool", "int": "int", "duration": "str", "list": "list",
           "dict": "dict", "object": "dict", "float": "float", "int_or_str": "raw"}
 
 # options every such module has besides the spec fields
 COMMON = ("name", "state", "labels")
+# old option names (snake_case of 0.1.0, e.g. service_cluster_i_ps) stay accepted until then
+ALIAS_REMOVED_IN = "2.0.0"
 
 
 def spec_options(kind: str, exclude: tuple[str, ...] = ()) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -47,6 +54,11 @@ def spec_options(kind: str, exclude: tuple[str, ...] = ()) -> dict[str, tuple[st
             entry["no_log"] = False   # a reference to a Kubernetes secret, not the secret itself
         if opt in COMMON:
             opt = f"spec_{opt}"
+        old = snake_0_1(f.json)
+        if old != opt and old not in COMMON:
+            entry["aliases"] = [old]
+            entry["deprecated_aliases"] = [{"name": old, "version": ALIAS_REMOVED_IN,
+                                            "collection_name": "netops.calico"}]
         out[opt] = (f.json, entry)
     return out
 
@@ -120,11 +132,16 @@ def render_options_doc(kind: str, exclude: tuple[str, ...] = ()) -> str:
         for i, part in enumerate(wrapped[1:], 2):
             lines.append(f"        {part}" + ("\"" if i == len(wrapped) else ""))
         lines.append(f"      - Sets C(spec.{camel}).")
+        if "aliases" in entry:
+            lines.append(f"      - The alias O({entry['aliases'][0]}) is deprecated and will be removed in version "
+                         f"{ALIAS_REMOVED_IN}.")
         lines.append(f"    type: {entry['type']}")
         if "elements" in entry:
             lines.append(f"    elements: {entry['elements']}")
         if "choices" in entry:
             lines.append(f"    choices: [{', '.join(_yaml_scalar(c) for c in entry['choices'])}]")
+        if "aliases" in entry:
+            lines.append(f"    aliases: [{', '.join(entry['aliases'])}]")
     return "\n".join(lines)
 
 

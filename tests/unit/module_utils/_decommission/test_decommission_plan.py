@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
-from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import TXN_MAX_OPS, EtcdBackend, Item
+from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import TXN_MAX_OPS, EtcdBackend, EtcdKV, Item
 from ansible_collections.netops.calico.plugins.module_utils._decommission import liveness
 from ansible_collections.netops.calico.plugins.module_utils._decommission import plan
 from ansible_collections.netops.calico.plugins.module_utils._decommission import steps
@@ -113,7 +113,15 @@ def _b(s):
 
 
 class FakeKV:
-    """/kv/txn and /kv/range semantics of etcd's gateway over a dict, counting transactions."""
+    """/kv/txn and /kv/range semantics of etcd's gateway over a dict, counting transactions.
+    Guarded writes go through the real client's ``transact`` (which calls ``call`` below)."""
+
+    transact = EtcdKV.transact
+    _read_back = EtcdKV._read_back
+    RETRIES, BACKOFF, BACKOFF_MAX = EtcdKV.RETRIES, EtcdKV.BACKOFF, EtcdKV.BACKOFF_MAX
+
+    def log(self, msg):
+        pass
 
     def __init__(self, data):
         self.rev = 1
@@ -121,7 +129,7 @@ class FakeKV:
         self.txns = 0
         self.meddle = None   # called before each write txn: a concurrent writer
 
-    def call(self, path, payload):
+    def call(self, path, payload, resend=True):
         assert path == "/kv/txn"
         writes = [op for op in payload["success"] if "request_range" not in op]
         if writes:

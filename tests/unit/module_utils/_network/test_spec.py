@@ -355,6 +355,7 @@ def test_node_settings_env():
         "IP_AUTODETECTION_METHOD": "first-found", "IP6_AUTODETECTION_METHOD": "first-found",
         "CALICO_IPV4POOL_IPIP": "Never", "CALICO_IPV4POOL_VXLAN": "CrossSubnet",
         "CALICO_IPV6POOL_VXLAN": "CrossSubnet", "FELIX_IPV6SUPPORT": "true",
+        "FELIX_HEALTHENABLED": "true", "FELIX_DEFAULTENDPOINTTOHOSTACTION": "ACCEPT",
         "CALICO_IPV4POOL_CIDR": "100.96.0.0/11", "CALICO_IPV6POOL_CIDR": "fd00:10::/64",
         "FELIX_TYPHAK8SSERVICENAME": "calico-typha"}
     assert ns["cni"] == {"mtu": 8951, "allow_ip_forwarding": True}
