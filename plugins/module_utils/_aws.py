@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.netops.calico.plugins.module_utils._batching import chunks
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 
 try:
     import boto3
@@ -183,15 +184,17 @@ def plan(instance: dict[str, Any], desired: bool) -> dict[str, Any]:
     }
 
 
-def diff(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """--diff: each instance's primary ENI and its flag before and after (the compared data)."""
-    before, after = {}, {}
+def diff(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """--diff (the change tracker's shape): each changed instance's primary ENI and its flag before
+    and after (the compared data), keyed ``Instance/<id>``, in instance order."""
+    changes = Changes()
     for r in sorted(rows, key=lambda r: r["instance_id"]):
-        before[r["instance_id"]] = {"network_interface_id": r["network_interface_id"],
-                                    "source_dest_check": r["source_dest_check_before"]}
-        after[r["instance_id"]] = {"network_interface_id": r["network_interface_id"],
-                                   "source_dest_check": r["source_dest_check"]}
-    return {"before": before, "after": after}
+        changes.record_view(f"Instance/{r['instance_id']}",
+                            {"network_interface_id": r["network_interface_id"],
+                             "source_dest_check": r["source_dest_check_before"]},
+                            {"network_interface_id": r["network_interface_id"],
+                             "source_dest_check": r["source_dest_check"]})
+    return changes.diff()
 
 
 # ---------------------------------------------------------------- retries
@@ -433,7 +436,7 @@ def ensure_source_dest_check(ec2: Ec2, refs: list[str], mode: str, check_mode: b
     where it differs, and not in check mode. Returns changed, diff and one row per instance."""
     desired = desired_source_dest_check(mode)
     if desired is None:
-        return {"changed": False, "instances": [], "diff": {"before": {}, "after": {}}}
+        return {"changed": False, "instances": [], "diff": []}
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     for requested, inst in resolve(ec2, refs, page_size):

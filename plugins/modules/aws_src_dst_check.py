@@ -221,7 +221,7 @@ def main() -> None:
     p = module.params
     policy = _aws.iam_policy(p["mode"])
     if _aws.desired_source_dest_check(p["mode"]) is None:
-        module.exit_json(changed=False, instances=[], iam_policy=None, diff={"before": {}, "after": {}})
+        module.exit_json(changed=False, instances=[], iam_policy=None, diff=[])
     lo, hi = _aws.PAGE_SIZE_RANGE
     if not lo <= p["page_size"] <= hi:
         module.fail_json(msg=f"page_size must be between {lo} and {hi} (DescribeInstances MaxResults), "

@@ -116,8 +116,8 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         # 2. prepare: reflector peerings while the mesh stays on
         prep = run_module("calico_route_reflector", {**rr, "step": "prepare"})
         assert prep["changed"] is True
-        assert set(prep["diff"]["after"]) == {"BGPPeer/route-reflectors-clients", "BGPPeer/route-reflectors-mesh",
-                                              "Node/r1", "Node/r2"}
+        assert set(prep.diffs) == {"BGPPeer route-reflectors-clients", "BGPPeer route-reflectors-mesh",
+                                              "Node r1", "Node r2"}
         lab.reconcile(ds)
         probe("prepare: reconfigured")
         wait_sessions(prep["expected_sessions"], "prepare")
@@ -125,13 +125,13 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         assert protocols("s1") == ["Mesh_198_18_0_2", "Mesh_198_18_0_3", "Mesh_198_18_0_4", "Mesh_198_18_0_5",
                                    "Node_198_18_0_11", "Node_198_18_0_12"]
         again = run_module("calico_route_reflector", {**rr, "step": "prepare"})
-        assert again["changed"] is False and not again["diff"]["after"]
+        assert again["changed"] is False and not again["diff"]
         assert _wait_routes(lab, {r: 5 for r in REFLECTORS}) == {r: 5 for r in REFLECTORS}
 
         # 3. finish: the mesh goes off; every speaker keeps its routes through the reflectors
         fin = run_module("calico_route_reflector", {**rr, "step": "finish"})
         assert fin["changed"] is True
-        assert fin["diff"]["after"]["BGPConfiguration/default"]["spec"]["nodeToNodeMeshEnabled"] is False
+        assert fin.diffs["BGPConfiguration default"]["after"]["spec"]["nodeToNodeMeshEnabled"] is False
         lab.reconcile(ds)
         probe("finish (mesh off): reconfigured")
         wait_sessions(fin["expected_sessions"], "finish")
@@ -162,8 +162,8 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         probe("back: mesh sessions Established")
         off = run_module("calico_route_reflector", {**back, "step": "finish"})
         assert off["changed"] is True
-        assert set(off["diff"]["after"]) == {"BGPPeer/route-reflectors-clients", "BGPPeer/route-reflectors-mesh",
-                                             "Node/r1", "Node/r2"}
+        assert set(off.diffs) == {"BGPPeer route-reflectors-clients", "BGPPeer route-reflectors-mesh",
+                                             "Node r1", "Node r2"}
         assert ds.list("BGPPeer") == []
         lab.reconcile(ds)
         probe("back: reflector peers removed")
@@ -258,8 +258,8 @@ def test_dedicated_bird2_reflectors_keep_every_route(etcd, run_module):
             lab.start_static(name, _render_role_template(name, plan["plan"]))
             lab.wait_socket(name)
         prep = run_module("calico_route_reflector", {**ext, "step": "prepare"})
-        assert set(prep["diff"]["after"]) == {"BGPPeer/route-reflectors-198-18-0-21",
-                                              "BGPPeer/route-reflectors-198-18-0-22"}
+        assert set(prep.diffs) == {"BGPPeer route-reflectors-198-18-0-21",
+                                              "BGPPeer route-reflectors-198-18-0-22"}
         lab.reconcile(ds)
         probe("prepare: global peers, reconfigured")
         wait(prep["expected_sessions"], "prepare")
@@ -282,7 +282,7 @@ def test_dedicated_bird2_reflectors_keep_every_route(etcd, run_module):
         probe("back: mesh on, reconfigured")
         wait(on["expected_sessions"], "mesh on")
         off = run_module("calico_route_reflector", {**back, "step": "finish"})
-        assert set(off["diff"]["after"]) == set(prep["diff"]["after"])
+        assert set(off.diffs) == set(prep.diffs)
         lab.reconcile(ds)
         probe("back: global peers removed")
         wait(off["expected_sessions"], "mesh")

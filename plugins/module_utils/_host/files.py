@@ -1,15 +1,16 @@
 # Copyright: netops.calico contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Whole-file content and mode, written atomically (temp file in the same directory + rename),
-with a before/after for --diff. Check mode decides the same way and skips only the write."""
+recorded in the change tracker for --diff (the file's text, the mode in the header when it changes). Check mode decides the same way and skips only the write."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 
 
 @dataclass
@@ -19,7 +20,6 @@ class FileChange:
     created: bool = False
     content_changed: bool = False
     mode_changed: bool = False
-    diff: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"path": self.path, "changed": self.changed, "created": self.created,
@@ -27,8 +27,9 @@ class FileChange:
 
 
 def ensure_file(host: Host, path: str, content: str, mode: int = 0o644, check_mode: bool = False,
-                dir_mode: int = 0o755) -> FileChange:
-    """Make ``path`` hold exactly ``content`` with ``mode`` (parents created with ``dir_mode``).
+                dir_mode: int = 0o755, changes: Changes | None = None) -> FileChange:
+    """Make ``path`` hold exactly ``content`` with ``mode`` (parents created with ``dir_mode``);
+    the change is recorded in ``changes`` under ``File/<path>``.
 
     The file's text goes into the diff, so never pass secrets through here."""
     before = host.read(path)
@@ -38,10 +39,9 @@ def ensure_file(host: Host, path: str, content: str, mode: int = 0o644, check_mo
     res.content_changed = before != content
     res.mode_changed = not res.created and cur_mode != mode
     res.changed = res.content_changed or res.mode_changed
-    res.diff = {"before_header": path, "after_header": path, "before": before or "", "after": content}
-    if res.mode_changed:
-        res.diff["before_header"] = f"{path} (mode {cur_mode:04o})"
-        res.diff["after_header"] = f"{path} (mode {mode:04o})"
+    headers = (f"{path} (mode {cur_mode:04o})", f"{path} (mode {mode:04o})") if res.mode_changed else (path, path)
+    if changes is not None:
+        changes.record_view(f"File/{path}", before or "", content, res.changed, headers)
     if not res.changed or check_mode:
         return res
     real = host.path(path)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._host import files, kernel, sysctl
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (
     HEADER,
     IP6_FORWARD,
@@ -56,14 +57,13 @@ def missing_message(k: kernel.Kernel, st: kernel.ModuleState) -> str:
             f"(checked: {checked}). Fix: {fix}; {alternative}.")
 
 
-def ensure_kernel(host: Host, p: dict, check_mode: bool) -> dict[str, Any]:
+def ensure_kernel(host: Host, p: dict, check_mode: bool, changes: Changes) -> dict[str, Any]:
     """Modules loaded (and listed in modules-load.d for boot), bpffs and the kernel version for
     eBPF. Every module is looked at before anything is loaded or written, so that a missing one
     fails the task (on_missing_kernel_feature=fail) with nothing changed. Returns changed, the
-    report, missing (messages), files, diffs."""
+    report, missing (messages), files; the file is recorded in ``changes``."""
     k = kernel.Kernel(host)
-    out: dict[str, Any] = {"changed": False, "release": k.release, "modules": {}, "missing": [], "diffs": [],
-                           "files": {}}
+    out: dict[str, Any] = {"changed": False, "release": k.release, "modules": {}, "missing": [], "files": {}}
     states = {name: k.status(name) for name in required_modules(p)}
     for st in states.values():
         out["modules"][st.name] = st.as_dict() | {"loaded_now": False}
@@ -92,11 +92,9 @@ def ensure_kernel(host: Host, p: dict, check_mode: bool) -> dict[str, Any]:
     if persist:
         content = f"# {HEADER}\n# Kernel modules calico-node needs, loaded at boot by systemd-modules-load.\n"
         content += "".join(f"{m}\n" for m in sorted(set(persist)))
-        fc = files.ensure_file(host, MODULES_LOAD_PATH, content, 0o644, check_mode)
+        fc = files.ensure_file(host, MODULES_LOAD_PATH, content, 0o644, check_mode, changes=changes)
         out["files"]["modules_load"] = fc.as_dict()
-        if fc.changed:
-            out["changed"] = True
-            out["diffs"].append(fc.diff)
+        out["changed"] |= fc.changed
     if out.get("bpf") and out["bpf"]["ok"] and not out["bpf"]["bpffs_mounted"]:
         _mount_bpffs(host, check_mode, out)
     return out
@@ -142,9 +140,9 @@ def _mount_bpffs(host: Host, check_mode: bool, out: dict) -> None:
     out["bpf"]["bpffs_mounted"] = True
 
 
-def ensure_sysctls(host: Host, p: dict, ipv6: bool, check_mode: bool) -> dict[str, Any]:
+def ensure_sysctls(host: Host, p: dict, ipv6: bool, check_mode: bool, changes: Changes) -> dict[str, Any]:
     """Forwarding on, rp_filter a value Felix accepts; live and in sysctl.d for boot."""
-    out: dict[str, Any] = {"changed": False, "values": {}, "diffs": [], "files": {}}
+    out: dict[str, Any] = {"changed": False, "values": {}, "files": {}}
     existing = sysctl.parse_conf(host.read(SYSCTL_PATH) or "")
     want: dict[str, str] = {IP_FORWARD: "1"}
     if ipv6:
@@ -170,11 +168,9 @@ def ensure_sysctls(host: Host, p: dict, ipv6: bool, check_mode: bool) -> dict[st
                                     "container?): run on the host, or give the container --privileged.") from None
         out["values"][key] = entry
     text = sysctl.render_conf(want, f"{HEADER}\nKernel parameters calico-node needs (Felix refuses rp_filter=2).")
-    fc = files.ensure_file(host, SYSCTL_PATH, text, 0o644, check_mode)
+    fc = files.ensure_file(host, SYSCTL_PATH, text, 0o644, check_mode, changes=changes)
     out["files"]["sysctl"] = fc.as_dict()
-    if fc.changed:
-        out["changed"] = True
-        out["diffs"].append(fc.diff)
+    out["changed"] |= fc.changed
     return out
 
 

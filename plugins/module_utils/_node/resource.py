@@ -64,10 +64,9 @@ def merge_node(current: dict | None, name: str, bgp: dict[str, Any],
     return (model.with_revision(out, rev) if rev else out), True
 
 
-def ensure_node_resource(ds, p: dict, name: str, addrs: dict[str, Any]) -> dict[str, Any]:
-    """The Node resource (merge) and, when felix_overrides is given, FelixConfiguration node.<name>.
-    ``diffs`` is the change tracker's list of the objects that changed."""
-    changes = Changes()
+def ensure_node_resource(ds, p: dict, name: str, addrs: dict[str, Any], changes: Changes) -> dict[str, Any]:
+    """The Node resource (merge) and, when felix_overrides is given, FelixConfiguration node.<name>,
+    each recorded in ``changes``."""
     current = ds.get("Node", name)
     if current is None and getattr(ds, "datastore_type", "etcdv3") == "kubernetes":
         raise NodeError(f"The Kubernetes Node {name!r} does not exist, so Calico has no Node to configure. Join the "
@@ -76,7 +75,7 @@ def ensure_node_resource(ds, p: dict, name: str, addrs: dict[str, Any]) -> dict[
     changes.record(f"Node/{name}", current, new, changed)
     if changed:
         new = ds.create(new) if current is None else ds.update(new)
-    result: dict[str, Any] = {"node": new, "felix_configuration": None}
+    result: dict[str, Any] = {"node": new, "felix_configuration": None, "changed": changed}
     if p.get("felix_overrides"):
         spec, errors = felix_spec(p["felix_overrides"])
         if errors:
@@ -84,5 +83,5 @@ def ensure_node_resource(ds, p: dict, name: str, addrs: dict[str, Any]) -> dict[
         res = ensure_resource(ds, "FelixConfiguration", f"node.{name}", "present", spec,
                               defaults=felixconfig.default_felixconfiguration_spec, changes=changes)
         result["felix_configuration"] = res["resource"]
-    result.update(changed=changes.changed, diffs=changes.diff_list())
+        result["changed"] |= res["changed"]
     return result

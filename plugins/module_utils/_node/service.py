@@ -8,6 +8,7 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._host import files
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 from ansible_collections.netops.calico.plugins.module_utils._host.systemd import Systemd
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (
     DEFAULT_IMAGE,
@@ -46,7 +47,8 @@ def image_present(host: Host, engine: str, engine_path: str, image: str) -> bool
     return rc == 0
 
 
-def ensure_service_files(host: Host, p: dict, name: str, addrs: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+def ensure_service_files(host: Host, p: dict, name: str, addrs: dict[str, Any], check_mode: bool,
+                         changes: Changes) -> dict[str, Any]:
     engine, engine_path = find_engine(host, p.get("container_engine") or "auto")
     values = env_values(p, name, addrs)
     env_text = render_env(values)
@@ -57,16 +59,13 @@ def ensure_service_files(host: Host, p: dict, name: str, addrs: dict[str, Any], 
     if problems:
         raise NodeError(f"systemd-analyze verify refuses the {UNIT_NAME} this module would write: "
                         f"{'; '.join(problems)}. Nothing was written.")
-    out: dict[str, Any] = {"changed": False, "diffs": [], "files": {}, "engine": engine, "engine_path": engine_path,
+    out: dict[str, Any] = {"changed": False, "files": {}, "engine": engine, "engine_path": engine_path,
                            "unit_changed": False, "config_changed": False}
-    fe = files.ensure_file(host, ENV_PATH, env_text, 0o600, check_mode)
-    fu = files.ensure_file(host, UNIT_PATH, unit_text, 0o644, check_mode)
+    fe = files.ensure_file(host, ENV_PATH, env_text, 0o600, check_mode, changes=changes)
+    fu = files.ensure_file(host, UNIT_PATH, unit_text, 0o644, check_mode, changes=changes)
     out["files"]["env"] = fe.as_dict()
     out["files"]["unit"] = fu.as_dict()
-    for fc in (fe, fu):
-        if fc.changed:
-            out["changed"] = True
-            out["diffs"].append(fc.diff)
+    out["changed"] = fe.changed or fu.changed
     out["unit_changed"] = fu.content_changed
     out["config_changed"] = fe.content_changed or fu.content_changed
     out["env"] = values

@@ -56,7 +56,7 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
     ``validate`` gets the whole spec that would be written (defaults applied) and returns errors;
     any error refuses the change before anything is written.
     The change is recorded in ``changes`` (a new tracker when None) under ``Kind/name``.
-    Returns changed, diff (this object's before/after), resource (after).
+    Returns changed, diff (this object's entries of ``Changes.diff``), resource (after).
     """
     changes = Changes() if changes is None else changes
     key = f"{kind_name}/{name}"
@@ -71,7 +71,7 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
         updated = _updated(current, spec, labels, defaults or (lambda s: s), immutable, validate)
         after = current if updated is None else ds.update(updated)
     changes.record(key, current, after, changed=after is not current)
-    return {"changed": after is not current, "diff": changes.diff_of(key), "resource": after}
+    return {"changed": after is not current, "diff": changes.diff([key]), "resource": after}
 
 
 def _new(kind_name: str, name: str, spec: dict[str, Any], labels: dict[str, str] | None,
