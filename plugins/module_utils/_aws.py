@@ -333,6 +333,21 @@ class Ec2:
                    SourceDestCheck={"Value": value})
 
 
+class DryRunEc2:
+    """Check mode for EC2, as ``_datastore.dryrun.DryRun`` is for the datastore: reads pass through
+    to the wrapped ``Ec2``, each change is recorded in ``actions`` instead of being sent."""
+
+    def __init__(self, ec2: Ec2) -> None:
+        self.ec2 = ec2
+        self.actions: list[tuple[str, str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ec2, name)
+
+    def set_source_dest_check(self, eni_id: str, value: bool) -> None:
+        self.actions.append(("modify", f"{eni_id} SourceDestCheck={str(value).lower()}"))
+
+
 def explain(exc: Any, op: str, region: str) -> str:
     err = exc.response.get("Error", {})
     code, message = err.get("Code", "Unknown"), err.get("Message", str(exc))
@@ -430,10 +445,10 @@ def resolve(ec2: Ec2, refs: list[str], page_size: int) -> list[tuple[list[str], 
     return list(out.values())
 
 
-def ensure_source_dest_check(ec2: Ec2, refs: list[str], mode: str, check_mode: bool,
-                             page_size: int = 100) -> dict[str, Any]:
-    """Set SourceDestCheck on every named instance's primary ENI to what ``mode`` asks; only
-    where it differs, and not in check mode. Returns changed, diff and one row per instance."""
+def ensure_source_dest_check(ec2: Ec2 | DryRunEc2, refs: list[str], mode: str, page_size: int = 100) -> dict[str, Any]:
+    """Set SourceDestCheck on every named instance's primary ENI to what ``mode`` asks, only where
+    it differs (in check mode ``ec2`` is a ``DryRunEc2``, which records the change instead).
+    Returns changed, diff and one row per instance."""
     desired = desired_source_dest_check(mode)
     if desired is None:
         return {"changed": False, "instances": [], "diff": []}
@@ -451,7 +466,7 @@ def ensure_source_dest_check(ec2: Ec2, refs: list[str], mode: str, check_mode: b
         raise AwsError("Nothing was changed: " + " ".join(problems))
     done: list[dict[str, Any]] = []
     for row in rows:
-        if row["changed"] and not check_mode:
+        if row["changed"]:
             try:
                 ec2.set_source_dest_check(row["network_interface_id"], desired)
             except AwsError as exc:

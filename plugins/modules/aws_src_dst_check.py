@@ -230,7 +230,9 @@ def main() -> None:
         module.fail_json(msg=missing_required_lib("boto3"), exception=_aws.BOTO3_IMPORT_ERROR)
     try:
         ec2 = _aws.connect(p, log=module.log)
-        result = _aws.ensure_source_dest_check(ec2, p["instances"], p["mode"], module.check_mode, p["page_size"])
+        if module.check_mode:
+            ec2 = _aws.DryRunEc2(ec2)
+        result = _aws.ensure_source_dest_check(ec2, p["instances"], p["mode"], p["page_size"])
     except _aws.AwsError as exc:
         module.fail_json(msg=str(exc), changed=any(r["changed"] for r in exc.instances),
                          instances=exc.instances, iam_policy=policy)

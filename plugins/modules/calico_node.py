@@ -326,8 +326,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netops.calico.plugins.module_utils._node.calico_node import execute
 from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
 from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import datastore_argspec
-from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
-from ansible_collections.netops.calico.plugins.module_utils._module import run
+from ansible_collections.netops.calico.plugins.module_utils._module import module_host, run
 
 
 def main() -> None:
@@ -337,11 +336,11 @@ def main() -> None:
     if errors:
         module.fail_json(msg="Invalid options, nothing was done: " + "; ".join(errors), errors=errors)
     scope = p["scope"]
-    host = Host("/", runner=module.run_command, warn=module.warn) if scope in ("all", "host") else None
+    host = module_host(module) if scope in ("all", "host") else None
 
     def body(ds):
         try:
-            res = execute(host, p, module.check_mode, module.warn, ds)
+            res = execute(host, p, module.warn, ds)
         except node_options.NodeError as exc:
             partial = dict(exc.details)
             diffs = partial.pop("diffs", [])

@@ -138,7 +138,7 @@ msg:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netops.calico.plugins.module_utils._node import wireguard as _wireguard
-from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._module import module_host
 
 
 def main() -> None:
@@ -152,9 +152,8 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    host = Host("/", runner=module.run_command, warn=module.warn)
     try:
-        res = _wireguard.ensure(host, module.params, module.check_mode)
+        res = _wireguard.ensure(module_host(module), module.params)
     except _wireguard.WireguardError as exc:
         partial = dict(exc.result)
         partial.pop("msg", None)

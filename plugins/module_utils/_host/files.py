@@ -5,8 +5,6 @@ recorded in the change tracker for --diff (the file's text, the mode in the head
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
@@ -26,8 +24,8 @@ class FileChange:
                 "content_changed": self.content_changed, "mode_changed": self.mode_changed}
 
 
-def ensure_file(host: Host, path: str, content: str, mode: int = 0o644, check_mode: bool = False,
-                dir_mode: int = 0o755, changes: Changes | None = None) -> FileChange:
+def ensure_file(host: Host, path: str, content: str, mode: int = 0o644, dir_mode: int = 0o755,
+                changes: Changes | None = None) -> FileChange:
     """Make ``path`` hold exactly ``content`` with ``mode`` (parents created with ``dir_mode``);
     the change is recorded in ``changes`` under ``File/<path>``.
 
@@ -42,22 +40,8 @@ def ensure_file(host: Host, path: str, content: str, mode: int = 0o644, check_mo
     headers = (f"{path} (mode {cur_mode:04o})", f"{path} (mode {mode:04o})") if res.mode_changed else (path, path)
     if changes is not None:
         changes.record_view(f"File/{path}", before or "", content, res.changed, headers)
-    if not res.changed or check_mode:
-        return res
-    real = host.path(path)
     if res.content_changed:
-        parent = os.path.dirname(real)
-        os.makedirs(parent, mode=dir_mode, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", dir=parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(content)
-            os.chmod(tmp, mode)
-            os.replace(tmp, real)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-    else:
-        os.chmod(real, mode)
+        host.write_file(path, content, mode, dir_mode)
+    elif res.mode_changed:
+        host.set_mode(path, mode)
     return res

@@ -65,9 +65,9 @@ def _merge(res: dict, part: dict) -> None:
     res["files"].update(part.get("files", {}))
 
 
-def execute(host: Host | None, p: dict, check_mode: bool, warn, ds=None) -> dict[str, Any]:
-    """The whole task. ``host`` is None for scope=datastore, ``ds`` None for scope=host (in check
-    mode a ``DryRun`` of the datastore; ``check_mode`` is for the host side).
+def execute(host: Host | None, p: dict, warn, ds=None) -> dict[str, Any]:
+    """The whole task. ``host`` is None for scope=datastore, ``ds`` None for scope=host; in check
+    mode they are a ``DryRunHost`` and a ``DryRun``, which record the changes instead of making them.
     Order: host prerequisites and configuration files, then the datastore, then the service (so
     calico-node starts against the Node this task wrote). Every file and resource is recorded in one
     change tracker; ``diffs`` is its --diff. Raises NodeError carrying the partial result in ``details``."""
@@ -83,7 +83,7 @@ def execute(host: Host | None, p: dict, check_mode: bool, warn, ds=None) -> dict
         svc = None
         if host is not None:
             res["addresses"] = resolve_addresses(p, netinfo.list_interfaces(host))
-            kern = ensure_kernel(host, p, check_mode, changes)
+            kern = ensure_kernel(host, p, changes)
             res["kernel"] = {k: v for k, v in kern.items() if k not in ("changed", "files")}
             _merge(res, kern)
             if kern["missing"]:
@@ -92,19 +92,19 @@ def execute(host: Host | None, p: dict, check_mode: bool, warn, ds=None) -> dict
                 for m in kern["missing"]:
                     warn(m)
             ipv6 = bool(res["addresses"].get("ipv6") and res["addresses"]["ipv6"] != "none")
-            sres = ensure_sysctls(host, p, ipv6, check_mode, changes)
+            sres = ensure_sysctls(host, p, ipv6, changes)
             res["sysctl"] = sres["values"]
             _merge(res, sres)
             res["networkmanager"] = nm = {"present": networkmanager.present(host), "managed": False, "reloaded": False}
             if p.get("networkmanager", True) and nm["present"]:
-                fc = files.ensure_file(host, networkmanager.CONF_PATH, networkmanager.render(), 0o644, check_mode,
+                fc = files.ensure_file(host, networkmanager.CONF_PATH, networkmanager.render(), 0o644,
                                        changes=changes)
                 nm["managed"] = True
                 _merge(res, {"changed": fc.changed, "files": {"networkmanager": fc.as_dict()}})
-                if fc.changed and not check_mode:
+                if fc.changed:
                     nm["reloaded"], nm["message"] = networkmanager.reload(host)
             if (p.get("datastore_type") or "etcdv3") == "etcdv3":
-                svc = ensure_service_files(host, p, res["name"], res["addresses"], check_mode, changes)
+                svc = ensure_service_files(host, p, res["name"], res["addresses"], changes)
                 _merge(res, svc)
         else:
             res["addresses"] = resolve_addresses(p, None)
@@ -113,7 +113,7 @@ def execute(host: Host | None, p: dict, check_mode: bool, warn, ds=None) -> dict
             res["node"], res["felix_configuration"] = dres["node"], dres["felix_configuration"]
             _merge(res, dres)
         if svc is not None:
-            state = ensure_service_state(host, p, svc, check_mode)
+            state = ensure_service_state(host, p, svc)
             res["changed"] |= state["changed"]
             res["service"] = {"engine": svc["engine"], "image": p.get("image") or DEFAULT_IMAGE,
                               "env_file": ENV_PATH, "unit_file": UNIT_PATH} | {
