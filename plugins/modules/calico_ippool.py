@@ -21,6 +21,7 @@ author:
 extends_documentation_fragment:
   - netops.calico.datastore
   - netops.calico.resource
+  - netops.calico.resource.labels
 options:
   name:
     description: Name of the pool (metadata.name).
@@ -154,7 +155,7 @@ def main() -> None:
 
         res = ensure_resource(ds, "IPPool", p["name"], p["state"], spec,
                               labels=p["labels"], defaults=_ippool.default_pool_spec,
-                              immutable=_ippool.IMMUTABLE, validate=validate)
+                              immutable=_ippool.IMMUTABLE, validate=validate, purge_labels=p["purge_labels"])
         return {"changed": res["changed"], "diff": res["diff"], "ippool": res["resource"]}
 
     run(module, body)

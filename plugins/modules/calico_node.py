@@ -43,6 +43,7 @@ author:
   - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
   - netops.calico.datastore
+  - netops.calico.resource.labels
 attributes:
   check_mode:
     support: full
@@ -115,10 +116,6 @@ options:
       - Makes the node a BGP route reflector with this cluster ID, an IPv4 address such as
         V(244.0.0.1) (C(spec.bgp.routeReflectorClusterID)). An empty string removes it.
     type: str
-  labels:
-    description:
-      - Labels to set on the C(Node); a label with a null value is removed. Other labels are kept.
-    type: dict
   networking_backend:
     description: calico-node's C(CALICO_NETWORKING_BACKEND) - V(bird) (BGP), V(vxlan) or V(none) (policy only).
     type: str

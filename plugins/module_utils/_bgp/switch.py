@@ -300,6 +300,7 @@ def preconditions(p: Plan, step: str) -> list[str]:
 
 def apply(ds, changes: list[Change], ensure, tracker) -> None:
     """Make ``changes`` in order with ``ensure`` (_resource.ensure.ensure_resource; in check mode
-    ``ds`` is a DryRun), recording each in ``tracker`` (a _resource.changes.Changes)."""
+    ``ds`` is a DryRun), recording each in ``tracker`` (a _resource.changes.Changes). A Node's labels
+    are the exact set planned from the Node read (the write is guarded by its revision)."""
     for c in changes:
-        ensure(ds, c.kind, c.name, c.state, c.spec, labels=c.labels, changes=tracker)
+        ensure(ds, c.kind, c.name, c.state, c.spec, labels=c.labels, changes=tracker, purge_labels=c.labels is not None)

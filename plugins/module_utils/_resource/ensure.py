@@ -13,11 +13,13 @@ from typing import Any, Callable
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ValidationError
 from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
+from ansible_collections.netops.calico.plugins.module_utils._resource.labels import apply_labels
 
 # the options of every one-resource module besides its own fields (doc fragment netops.calico.resource)
 RESOURCE_OPTIONS: dict[str, dict[str, Any]] = {
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "labels": {"type": "dict"},
+    "purge_labels": {"type": "bool", "default": False},
 }
 
 _ACRONYMS = (("IPv4", "Ipv4"), ("IPv6", "Ipv6"), ("MTUV6", "MtuV6"), ("V6", "V6"))
@@ -42,13 +44,14 @@ def _normalise(value: Any) -> Any:
 
 
 def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, Any],
-                    labels: dict[str, str] | None = None,
+                    labels: dict[str, str | None] | None = None,
                     defaults: Callable[[dict], dict] | None = None,
                     immutable: dict[str, str] | None = None,
                     validate: Callable[[dict], list[str]] | None = None,
-                    changes: Changes | None = None) -> dict[str, Any]:
+                    changes: Changes | None = None, purge_labels: bool = False) -> dict[str, Any]:
     """Make resource ``kind_name/name`` match ``spec`` (only the fields given; None means unset
-    the field) and ``labels`` (exact set, when not None), or remove it with state=absent.
+    the field) and ``labels`` (merged, None removes a label; the exact set with ``purge_labels``:
+    ``_resource.labels``), or remove it with state=absent.
 
     ``defaults`` fills what clientv3 would default, applied both to a new object and to the
     current one before comparing, so an unset field equal to its default is not a change.
@@ -66,9 +69,10 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
             ds.delete(kind_name, name, current["metadata"]["resourceVersion"])
         after = None
     elif current is None:
-        after = ds.create(_new(kind_name, name, spec, labels, defaults or (lambda s: s), validate))
+        after = ds.create(_new(kind_name, name, spec, apply_labels(None, labels), defaults or (lambda s: s), validate))
     else:
-        updated = _updated(current, spec, labels, defaults or (lambda s: s), immutable, validate)
+        new_labels = apply_labels((current.get("metadata") or {}).get("labels"), labels, purge_labels)
+        updated = _updated(current, spec, new_labels, defaults or (lambda s: s), immutable, validate)
         after = current if updated is None else ds.update(updated)
     changes.record(key, current, after, changed=after is not current)
     return {"changed": after is not current, "diff": changes.diff([key]), "resource": after}
@@ -83,7 +87,7 @@ def _new(kind_name: str, name: str, spec: dict[str, Any], labels: dict[str, str]
     return model.new_resource(kind_name, name, new_spec, labels=labels)
 
 
-def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None, defaults: Callable[[dict], dict],
+def _updated(current: dict, spec: dict[str, Any], new_labels: dict[str, str], defaults: Callable[[dict], dict],
              immutable: dict[str, str] | None, validate: Callable[[dict], list[str]] | None) -> dict | None:
     """The resource to write over ``current``, or None when nothing differs."""
     kind_name = current["kind"]
@@ -107,7 +111,6 @@ def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None,
     if errors:
         raise ValidationError(errors)
     meta = current.get("metadata") or {}
-    new_labels = dict(labels) if labels is not None else (meta.get("labels") or {})
     if new_spec == cur_spec and new_labels == (meta.get("labels") or {}):
         return None
     updated = copy.deepcopy(current)
