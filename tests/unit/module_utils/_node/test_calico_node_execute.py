@@ -10,7 +10,7 @@ from ansible_collections.netops.calico.plugins.module_utils._host.dryrun import 
 from ansible_collections.netops.calico.plugins.module_utils._node import calico_node as node_calico_node
 from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
-from test_node import params
+from fakes import params
 from fakes import RELEASE, FakeHost, MemoryDatastore, link
 
 
