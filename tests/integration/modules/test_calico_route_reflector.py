@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from bgp_lab import BLOCKS, REFLECTORS, SPEAKERS, Lab, RouteWatch, seed, wait_routes
+from bgp_lab import BLOCKS, BOUND, REFLECTORS, SPEAKERS, Lab, RouteWatch, seed, wait_routes
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import ipam, model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdBackend, EtcdKV
