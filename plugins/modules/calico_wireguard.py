@@ -31,8 +31,9 @@ attributes:
       - Decides the same way and skips the writes (package installation, module loading). The test
         link is still created when the module is already loaded or built in; it is deleted at once.
   diff_mode:
-    support: none
-    description: Package installation has no file diff to show.
+    support: full
+    description: Shows each package installed and the wireguard kernel module loaded (C(Package <name>),
+      C(KernelModule wireguard)), before and after.
   idempotent:
     support: full
     description: Once the packages are installed and the module loaded, a second run reports no change.

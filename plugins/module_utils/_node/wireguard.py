@@ -20,6 +20,7 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._host import kernel, linkprobe, packages
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 
 PACKAGES = {
     "debian": ["wireguard", "wireguard-tools"],
@@ -114,17 +115,33 @@ def ensure(host: Host, p: dict[str, Any]) -> dict[str, Any]:
     before = k.status("wireguard")
     res: dict[str, Any] = {"changed": False, "os": osi.as_dict(), "packages": {}, "installed": [],
                            "kernel": {"release": k.release}, "supported": False, "tools": {}}
+    changes = Changes()
+    try:
+        _ensure(host, p, osi, k, before, res, changes)
+    finally:
+        res["diff"] = changes.diff()
+    return res
+
+
+def _ensure(host: Host, p: dict[str, Any], osi: packages.OSInfo, k: kernel.Kernel, before: kernel.ModuleState,
+            res: dict[str, Any], changes: Changes) -> None:
+    """Packages, then the module and the proof; each change recorded in ``changes``."""
     _ensure_packages(host, p, osi, k, before, res)
+    for name in res["installed"]:
+        changes.record_view(f"Package/{name}", {}, {"name": name, "state": "installed"})
     res["tools"] = {"wg": host.which("wg")}
     k = kernel.Kernel(host)   # fresh: a package may have added a module
     st = _load_and_probe(host, p, k, res)
     kinfo = res["kernel"]
+    if kinfo["loaded_now"]:
+        changes.record_view("KernelModule/wireguard", {"name": "wireguard", "state": kernel.LOADABLE},
+                            {"name": "wireguard", "state": kernel.LOADED})
     kernel_pkgs = set(old_kernel_packages(osi, k.release))
     if not res["supported"] and host.simulated and kernel_pkgs & set(res["installed"]):
         res["supported"] = None
         res["msg"] = ("Check mode: the packages that bring WireGuard to this kernel are not installed yet, so "
                       "kernel support cannot be proven before a real run.")
-        return res
+        return
     if not res["supported"]:
         probe = kinfo.get("link_probe") or {}
         detail = f"module: {st.evidence}"
@@ -137,7 +154,6 @@ def ensure(host: Host, p: dict[str, Any]) -> dict[str, Any]:
                       + (f" Installed packages: {', '.join(present)}." if present else ""))
         if p.get("on_missing_kernel_feature", "fail") == "fail":
             raise WireguardError(res["msg"], res)
-    return res
 
 
 def _ensure_packages(host: Host, p: dict[str, Any], osi: packages.OSInfo, k: kernel.Kernel,

@@ -118,6 +118,8 @@ def test_check_mode_installs_and_loads_nothing(tmp_path):
     dry = DryRunHost(h)
     res = _wireguard.ensure(dry, P())
     assert res["changed"] and res["installed"] == ["wireguard", "wireguard-tools"]
+    assert [d["after_header"] for d in res["diff"]] == ["Package wireguard", "Package wireguard-tools",
+                                                        "KernelModule wireguard"]
     recorded = [what for verb, what in dry.actions if verb == "run"]
     assert any(" install " in a and a.endswith("wireguard wireguard-tools") for a in recorded), recorded
     assert recorded[-1].endswith("modprobe -- wireguard"), recorded
