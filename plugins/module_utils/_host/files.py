@@ -1,7 +1,9 @@
 # Copyright: netops.calico contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Whole-file content and mode, written atomically (temp file in the same directory + rename),
-recorded in the change tracker for --diff (the file's text, the mode in the header when it changes). Check mode decides the same way and skips only the write."""
+"""Whole-file content and mode, written atomically (``Host.write_file``: temp file in the same
+directory + rename), recorded in the change tracker for --diff (the file's text, the mode in the
+header when it changes). In check mode the host is a ``DryRunHost``, which records the write instead
+of making it, so the same code decides in both modes."""
 
 from __future__ import annotations
 

@@ -29,6 +29,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd impo
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("bird") or not shutil.which("ip"),
                                 reason="needs root, bird2 and iproute2 (network namespaces)")
 
+
 def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
     ds = EtcdBackend(EtcdKV(etcd.endpoint))
     seed(ds)
@@ -90,7 +91,7 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         prep = run_module("calico_route_reflector", {**rr, "step": "prepare"})
         assert prep["changed"] is True
         assert set(prep.diffs) == {"BGPPeer route-reflectors-clients", "BGPPeer route-reflectors-mesh",
-                                              "Node r1", "Node r2"}
+                                   "Node r1", "Node r2"}
         lab.reconcile(ds)
         probe("prepare: reconfigured")
         wait_sessions(prep["expected_sessions"], "prepare")
@@ -136,7 +137,7 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         off = run_module("calico_route_reflector", {**back, "step": "finish"})
         assert off["changed"] is True
         assert set(off.diffs) == {"BGPPeer route-reflectors-clients", "BGPPeer route-reflectors-mesh",
-                                             "Node r1", "Node r2"}
+                                  "Node r1", "Node r2"}
         assert ds.list("BGPPeer") == []
         lab.reconcile(ds)
         probe("back: reflector peers removed")
@@ -232,7 +233,7 @@ def test_dedicated_bird2_reflectors_keep_every_route(etcd, run_module):
             lab.wait_socket(name)
         prep = run_module("calico_route_reflector", {**ext, "step": "prepare"})
         assert set(prep.diffs) == {"BGPPeer route-reflectors-198-18-0-21",
-                                              "BGPPeer route-reflectors-198-18-0-22"}
+                                   "BGPPeer route-reflectors-198-18-0-22"}
         lab.reconcile(ds)
         probe("prepare: global peers, reconfigured")
         wait(prep["expected_sessions"], "prepare")
