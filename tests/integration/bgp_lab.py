@@ -229,3 +229,16 @@ def wait_routes(lab: Lab, want: dict[str, int], bound: float = BOUND) -> dict[st
         if all(counts[n] >= want[n] for n in want) or time.monotonic() > deadline:
             return counts
         time.sleep(0.2)
+
+
+def stop_watches(watches: dict[str, RouteWatch], table: list[tuple[str, dict[str, int]]],
+                 title: str) -> tuple[dict[str, list], dict[str, list]]:
+    """Stop the route monitors and print the per-step route counts and the deletions they saw
+    (pytest shows it with -s). Returns (deleted, added) block routes per speaker."""
+    deleted = {sp: w.stop() for sp, w in watches.items()}
+    added = {sp: sorted(set(w.added)) for sp, w in watches.items()}
+    print("\n" + title)
+    for step, counts in table:
+        print(f"  {step:<38} " + " ".join(f"{n}={c}" for n, c in counts.items()))
+    print("block routes deleted from start to end (netlink monitor):", deleted)
+    return deleted, added

@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from bgp_lab import BLOCKS, BOUND, REFLECTORS, SPEAKERS, Lab, RouteWatch, seed, wait_routes
+from bgp_lab import BLOCKS, BOUND, REFLECTORS, SPEAKERS, Lab, RouteWatch, seed, stop_watches, wait_routes
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import ipam, model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdBackend, EtcdKV
@@ -147,13 +147,8 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         assert protocols("s1") == [f"Mesh_198_18_0_{i}" for i in (11, 12, 2, 3, 4, 5)]
         assert wait_routes(lab, {r: 5 for r in REFLECTORS}) == {r: 5 for r in REFLECTORS}
 
-        deleted = {sp: w.stop() for sp, w in watches.items()}
-        added = {sp: sorted(set(w.added)) for sp, w in watches.items()}
+        deleted, added = stop_watches(watches, table, "routes in the kernel (netlink dump, proto bird, /26), per step:")
         watches = {}
-        print("\nroutes in the kernel (netlink dump, proto bird, /26), per step:")
-        for step, counts in table:
-            print(f"  {step:<34} " + " ".join(f"{n}={c}" for n, c in counts.items()))
-        print("block routes deleted from start to end (netlink monitor):", deleted)
         # the monitor works: it saw each speaker learn the other four blocks at start ...
         assert {sp: added[sp] for sp in SPEAKERS} == {
             sp: sorted(b for o, b in BLOCKS.items() if o != sp) for sp in SPEAKERS}, added
@@ -262,13 +257,8 @@ def test_dedicated_bird2_reflectors_keep_every_route(etcd, run_module):
         wait(off["expected_sessions"], "mesh")
         probe("back: full mesh Established")
 
-        deleted = {sp: w.stop() for sp, w in watches.items()}
-        added = {sp: sorted(set(w.added)) for sp, w in watches.items()}
+        deleted, added = stop_watches(watches, table, "dedicated reflectors: routes in the kernel per step:")
         watches = {}
-        print("\ndedicated reflectors: routes in the kernel per step:")
-        for step, counts in table:
-            print(f"  {step:<38} " + " ".join(f"{n}={c}" for n, c in counts.items()))
-        print("block routes deleted on the speakers (netlink monitor):", deleted)
         assert added == {sp: sorted(b for o, b in BLOCKS.items() if o != sp) for sp in SPEAKERS}, added
         assert deleted == {sp: [] for sp in SPEAKERS}
     finally:
