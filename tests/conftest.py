@@ -179,6 +179,11 @@ class ModuleResult(dict):
     def failed(self):
         return bool(self.get("failed"))
 
+    @property
+    def diffs(self) -> dict:
+        """The --diff list (one shape for every module) keyed by header: ``{"IPPool pool-a": {...}}``."""
+        return {d["before_header"]: d for d in self.get("diff") or []}
+
 
 @pytest.fixture()
 def run_module(capsys):

@@ -23,7 +23,22 @@ options:
     type: str
     choices: [present, absent]
     default: present
+"""
+
+    # What labels means on every module that writes a Calico resource (the one-resource modules and
+    # calico_node), implemented once in module_utils/_resource/labels.py.
+    LABELS = r"""
+options:
   labels:
-    description: Labels of the resource; when set, its labels become exactly these.
+    description:
+      - Labels to set on the resource. A label with a null value is removed; labels not named here are
+        kept (other Calico components, Kubernetes and users label the same objects), unless O(purge_labels=true).
+      - Omit it to leave the labels alone.
     type: dict
+  purge_labels:
+    description:
+      - Make O(labels) the exact set of labels, removing every label not named in it.
+      - Ignored when O(labels) is omitted.
+    type: bool
+    default: false
 """

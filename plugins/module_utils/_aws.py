@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.netops.calico.plugins.module_utils._batching import chunks
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 
 try:
     import boto3
@@ -183,15 +184,17 @@ def plan(instance: dict[str, Any], desired: bool) -> dict[str, Any]:
     }
 
 
-def diff(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """--diff: each instance's primary ENI and its flag before and after (the compared data)."""
-    before, after = {}, {}
+def diff(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """--diff (the change tracker's shape): each changed instance's primary ENI and its flag before
+    and after (the compared data), keyed ``Instance/<id>``, in instance order."""
+    changes = Changes()
     for r in sorted(rows, key=lambda r: r["instance_id"]):
-        before[r["instance_id"]] = {"network_interface_id": r["network_interface_id"],
-                                    "source_dest_check": r["source_dest_check_before"]}
-        after[r["instance_id"]] = {"network_interface_id": r["network_interface_id"],
-                                   "source_dest_check": r["source_dest_check"]}
-    return {"before": before, "after": after}
+        changes.record_view(f"Instance/{r['instance_id']}",
+                            {"network_interface_id": r["network_interface_id"],
+                             "source_dest_check": r["source_dest_check_before"]},
+                            {"network_interface_id": r["network_interface_id"],
+                             "source_dest_check": r["source_dest_check"]})
+    return changes.diff()
 
 
 # ---------------------------------------------------------------- retries
@@ -330,6 +333,21 @@ class Ec2:
                    SourceDestCheck={"Value": value})
 
 
+class DryRunEc2:
+    """Check mode for EC2, as ``_datastore.dryrun.DryRun`` is for the datastore: reads pass through
+    to the wrapped ``Ec2``, each change is recorded in ``actions`` instead of being sent."""
+
+    def __init__(self, ec2: Ec2) -> None:
+        self.ec2 = ec2
+        self.actions: list[tuple[str, str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ec2, name)
+
+    def set_source_dest_check(self, eni_id: str, value: bool) -> None:
+        self.actions.append(("modify", f"{eni_id} SourceDestCheck={str(value).lower()}"))
+
+
 def explain(exc: Any, op: str, region: str) -> str:
     err = exc.response.get("Error", {})
     code, message = err.get("Code", "Unknown"), err.get("Message", str(exc))
@@ -427,13 +445,13 @@ def resolve(ec2: Ec2, refs: list[str], page_size: int) -> list[tuple[list[str], 
     return list(out.values())
 
 
-def ensure_source_dest_check(ec2: Ec2, refs: list[str], mode: str, check_mode: bool,
-                             page_size: int = 100) -> dict[str, Any]:
-    """Set SourceDestCheck on every named instance's primary ENI to what ``mode`` asks; only
-    where it differs, and not in check mode. Returns changed, diff and one row per instance."""
+def ensure_source_dest_check(ec2: Ec2 | DryRunEc2, refs: list[str], mode: str, page_size: int = 100) -> dict[str, Any]:
+    """Set SourceDestCheck on every named instance's primary ENI to what ``mode`` asks, only where
+    it differs (in check mode ``ec2`` is a ``DryRunEc2``, which records the change instead).
+    Returns changed, diff and one row per instance."""
     desired = desired_source_dest_check(mode)
     if desired is None:
-        return {"changed": False, "instances": [], "diff": {"before": {}, "after": {}}}
+        return {"changed": False, "instances": [], "diff": []}
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     for requested, inst in resolve(ec2, refs, page_size):
@@ -448,7 +466,7 @@ def ensure_source_dest_check(ec2: Ec2, refs: list[str], mode: str, check_mode: b
         raise AwsError("Nothing was changed: " + " ".join(problems))
     done: list[dict[str, Any]] = []
     for row in rows:
-        if row["changed"] and not check_mode:
+        if row["changed"]:
             try:
                 ec2.set_source_dest_check(row["network_interface_id"], desired)
             except AwsError as exc:

@@ -3,7 +3,8 @@
 """The one module runner: argument spec with the shared connection options, the datastore_type
 check and dependency checks before connecting, connecting (a ``DryRun`` of the datastore in check
 mode, so modules never branch on check mode for datastore writes), and client errors turned into
-fail_json."""
+fail_json. ``module_host`` is the same for the machine a host module runs on: the ``Host``, or in
+check mode a ``DryRunHost`` that records the changes instead of making them."""
 
 from __future__ import annotations
 
@@ -14,11 +15,19 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect, datastore_argspec
 from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import DatastoreError, ValidationError
+from ansible_collections.netops.calico.plugins.module_utils._host.dryrun import DryRunHost
+from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
 from ansible_collections.netops.calico.plugins.module_utils._refused import Refused
 
 
 def datastore_module(argument_spec: dict[str, Any], **kwargs: Any) -> AnsibleModule:
     return AnsibleModule(argument_spec=datastore_argspec(**argument_spec), supports_check_mode=True, **kwargs)
+
+
+def module_host(module: AnsibleModule) -> Host | DryRunHost:
+    """This machine, commands through run_command; in check mode wrapped so changes are recorded only."""
+    host = Host("/", runner=module.run_command, warn=module.warn)
+    return DryRunHost(host) if module.check_mode else host
 
 
 def _check_libs(module: AnsibleModule) -> None:

@@ -221,7 +221,7 @@ def main() -> None:
     p = module.params
     policy = _aws.iam_policy(p["mode"])
     if _aws.desired_source_dest_check(p["mode"]) is None:
-        module.exit_json(changed=False, instances=[], iam_policy=None, diff={"before": {}, "after": {}})
+        module.exit_json(changed=False, instances=[], iam_policy=None, diff=[])
     lo, hi = _aws.PAGE_SIZE_RANGE
     if not lo <= p["page_size"] <= hi:
         module.fail_json(msg=f"page_size must be between {lo} and {hi} (DescribeInstances MaxResults), "
@@ -230,7 +230,9 @@ def main() -> None:
         module.fail_json(msg=missing_required_lib("boto3"), exception=_aws.BOTO3_IMPORT_ERROR)
     try:
         ec2 = _aws.connect(p, log=module.log)
-        result = _aws.ensure_source_dest_check(ec2, p["instances"], p["mode"], module.check_mode, p["page_size"])
+        if module.check_mode:
+            ec2 = _aws.DryRunEc2(ec2)
+        result = _aws.ensure_source_dest_check(ec2, p["instances"], p["mode"], p["page_size"])
     except _aws.AwsError as exc:
         module.fail_json(msg=str(exc), changed=any(r["changed"] for r in exc.instances),
                          instances=exc.instances, iam_policy=policy)

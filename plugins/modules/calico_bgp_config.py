@@ -23,6 +23,7 @@ author:
 extends_documentation_fragment:
   - netops.calico.datastore
   - netops.calico.resource
+  - netops.calico.resource.labels
 options:
   name:
     description: V(default), or C(node.<nodename>) for per-node settings.

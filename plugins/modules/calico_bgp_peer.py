@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - netops.calico.datastore
   - netops.calico.resource
+  - netops.calico.resource.labels
 options:
   name:
     description: Name of the peer (metadata.name).

@@ -388,8 +388,7 @@ def main() -> None:
         if "aws" in p["liveness"]:
             opts.aws_lister = liveness.aws_lister(p["aws"] or {}, log=module.debug)
         result = _decommission.decommission(ds, opts)
-        names = [n["name"] for n in result["nodes"]]
-        result["diff"] = {"before": {"nodes": names}, "after": {"nodes": []}}
+        result["diff"] = _decommission.diff(result)
         if result["failed_nodes"]:
             failed = ", ".join(f"{f['name']} ({f['error']})" for f in result["failed_nodes"])
             module.fail_json(msg=f"The purge of {failed} did not finish; the others are done. Run again to finish.",

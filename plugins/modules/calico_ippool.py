@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - netops.calico.datastore
   - netops.calico.resource
+  - netops.calico.resource.labels
 options:
   name:
     description: Name of the pool (metadata.name).
@@ -156,7 +157,7 @@ def main() -> None:
         # the blocks' affinities, delete) run inside ensure_resource (_calico.kinds, _calico.ippool).
         res = ensure_resource(ds, "IPPool", p["name"], p["state"], spec,
                               labels=p["labels"], defaults=_ippool.default_pool_spec,
-                              immutable=_ippool.IMMUTABLE)
+                              immutable=_ippool.IMMUTABLE, purge_labels=p["purge_labels"])
         return {"changed": res["changed"], "diff": res["diff"], "ippool": res["resource"]}
 
     run(module, body)

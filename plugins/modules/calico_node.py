@@ -43,6 +43,7 @@ author:
   - netops.calico contributors (@netops-calico)
 extends_documentation_fragment:
   - netops.calico.datastore
+  - netops.calico.resource.labels
 attributes:
   check_mode:
     support: full
@@ -115,10 +116,6 @@ options:
       - Makes the node a BGP route reflector with this cluster ID, an IPv4 address such as
         V(244.0.0.1) (C(spec.bgp.routeReflectorClusterID)). An empty string removes it.
     type: str
-  labels:
-    description:
-      - Labels to set on the C(Node); a label with a null value is removed. Other labels are kept.
-    type: dict
   networking_backend:
     description: calico-node's C(CALICO_NETWORKING_BACKEND) - V(bird) (BGP), V(vxlan) or V(none) (policy only).
     type: str
@@ -331,8 +328,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netops.calico.plugins.module_utils._node.calico_node import execute
 from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
 from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import datastore_argspec
-from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
-from ansible_collections.netops.calico.plugins.module_utils._module import run
+from ansible_collections.netops.calico.plugins.module_utils._module import module_host, run
 
 
 def main() -> None:
@@ -342,11 +338,11 @@ def main() -> None:
     if errors:
         module.fail_json(msg="Invalid options, nothing was done: " + "; ".join(errors), errors=errors)
     scope = p["scope"]
-    host = Host("/", runner=module.run_command, warn=module.warn) if scope in ("all", "host") else None
+    host = module_host(module) if scope in ("all", "host") else None
 
     def body(ds):
         try:
-            res = execute(host, p, module.check_mode, module.warn, ds)
+            res = execute(host, p, module.warn, ds)
         except node_options.NodeError as exc:
             partial = dict(exc.details)
             diffs = partial.pop("diffs", [])

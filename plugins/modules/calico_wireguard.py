@@ -31,8 +31,9 @@ attributes:
       - Decides the same way and skips the writes (package installation, module loading). The test
         link is still created when the module is already loaded or built in; it is deleted at once.
   diff_mode:
-    support: none
-    description: Package installation has no file diff to show.
+    support: full
+    description: Shows each package installed and the wireguard kernel module loaded (C(Package <name>),
+      C(KernelModule wireguard)), before and after.
   idempotent:
     support: full
     description: Once the packages are installed and the module loaded, a second run reports no change.
@@ -138,7 +139,7 @@ msg:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netops.calico.plugins.module_utils._node import wireguard as _wireguard
-from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._module import module_host
 
 
 def main() -> None:
@@ -152,9 +153,8 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
-    host = Host("/", runner=module.run_command, warn=module.warn)
     try:
-        res = _wireguard.ensure(host, module.params, module.check_mode)
+        res = _wireguard.ensure(module_host(module), module.params)
     except _wireguard.WireguardError as exc:
         partial = dict(exc.result)
         partial.pop("msg", None)

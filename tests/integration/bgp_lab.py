@@ -16,10 +16,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ansible_collections.netops.calico.plugins.module_utils._bgp import birdctl, confd
+from ansible_collections.netops.calico.plugins.module_utils._datastore import ipam, model
 from conftest import stop_process
 
 RTPROT_BIRD = 12
@@ -198,3 +200,45 @@ class RouteWatch:
                 continue
             (self.deleted if ev["event"] == "RTM_DELROUTE" else self.added).append(f"{ev['dst']}/26")
         return self.deleted
+
+
+# -- the route-reflector switch lab (tests of calico_route_reflector and its role) ----------------
+
+SPEAKERS = {f"s{i}": f"198.18.0.{i}" for i in range(1, 6)}
+REFLECTORS = {"r1": "198.18.0.11", "r2": "198.18.0.12"}
+BLOCKS = {f"s{i}": f"198.19.{(i - 1) // 4}.{((i - 1) % 4) * 64}/26" for i in range(1, 6)}
+BOUND = 60.0
+
+
+def seed(ds) -> None:
+    """The pool, the seven Nodes and each speaker's block affinity."""
+    ds.create(model.new_resource("IPPool", "default-ipv4-ippool", {
+        "cidr": "198.19.0.0/16", "blockSize": 26, "ipipMode": "Never", "vxlanMode": "Never",
+        "natOutgoing": True, "nodeSelector": "all()"}))
+    for name, addr in {**SPEAKERS, **REFLECTORS}.items():
+        ds.create(model.new_resource("Node", name, {"bgp": {"ipv4Address": f"{addr}/24"}},
+                                     labels={"kubernetes.io/hostname": name}))
+    for name, cidr in BLOCKS.items():
+        ds.ipam_create("BlockAffinity", f"{name}/{cidr}", ipam.affinity_value("confirmed"))
+
+
+def wait_routes(lab: Lab, want: dict[str, int], bound: float = BOUND) -> dict[str, int]:
+    deadline = time.monotonic() + bound
+    while True:
+        counts = {n: len(lab.routes(n)) for n in want}
+        if all(counts[n] >= want[n] for n in want) or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.2)
+
+
+def stop_watches(watches: dict[str, RouteWatch], table: list[tuple[str, dict[str, int]]],
+                 title: str) -> tuple[dict[str, list], dict[str, list]]:
+    """Stop the route monitors and print the per-step route counts and the deletions they saw
+    (pytest shows it with -s). Returns (deleted, added) block routes per speaker."""
+    deleted = {sp: w.stop() for sp, w in watches.items()}
+    added = {sp: sorted(set(w.added)) for sp, w in watches.items()}
+    print("\n" + title)
+    for step, counts in table:
+        print(f"  {step:<38} " + " ".join(f"{n}={c}" for n, c in counts.items()))
+    print("block routes deleted from start to end (netlink monitor):", deleted)
+    return deleted, added

@@ -14,7 +14,9 @@ import pytest
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ConflictError, NotFoundError
+from ansible_collections.netops.calico.plugins.module_utils._host import netinfo
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
 
 RELEASE = "6.1.0-18-amd64"
 
@@ -216,3 +218,25 @@ class MemoryDatastore:
         """Store as-is (what calico-node wrote), bypassing the module."""
         self.rev += 1
         self.items[(resource["kind"], resource["metadata"]["name"])] = (copy.deepcopy(resource), self.rev)
+
+
+# -- calico_node's inputs ------------------------------------------------------------------------
+
+def params(**kw):
+    """calico_node's options as Ansible passes them (argspec defaults, an etcd endpoint), with ``kw``."""
+    p = {k: v.get("default") for k, v in node_options.ARGSPEC.items()}
+    p.update({"datastore_type": "etcdv3", "etcd_endpoints": "http://198.18.0.1:2379", "etcd_ca_cert_file": None,
+              "etcd_cert_file": None, "etcd_key_file": None, "kubeconfig": None})
+    p.update(kw)
+    return p
+
+
+# a host's interfaces as ``ip -json address show`` reports them (calico-node's autodetection tests)
+IFACES = netinfo.parse_ip_json(json.dumps([
+    link(1, "lo", "127.0.0.1/8", "::1/128"),
+    link(2, "eth0", "198.18.10.5/24", "fe80::1/64", "fd00:10::5/64"),
+    link(3, "eth1", "198.18.20.5/24"),
+    link(4, "docker0", "198.19.0.1/16"),
+    link(5, "cali1234", "169.254.1.1/32"),
+    link(6, "vxlan.calico", "198.18.99.1/32"),
+]))

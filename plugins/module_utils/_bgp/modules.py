@@ -13,6 +13,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
 from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
 from ansible_collections.netops.calico.plugins.module_utils._module import datastore_module, run
 from ansible_collections.netops.calico.plugins.module_utils._resource.ensure import ensure_resource
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 
 ROUTE_REFLECTOR_ARGSPEC: dict[str, Any] = {
     "target": {"type": "str", "required": True, "choices": ["reflectors", "mesh"]},
@@ -61,14 +62,14 @@ def route_reflector_body(ds, params: dict[str, Any]) -> dict[str, Any]:
     if blocked and not isinstance(ds, DryRun):
         raise ValidationError(blocked)
     changes = p.prepare if step == "prepare" else p.finish
-    diffs = switch.apply(ds, changes, ensure_resource)
+    tracker = Changes()
+    switch.apply(ds, changes, ensure_resource, tracker)
     expected = p.after_prepare if step == "prepare" else p.after_finish
     result: dict[str, Any] = {
-        "changed": bool(diffs),
+        "changed": tracker.changed,
         "plan": switch.describe(p),
         "expected_sessions": expected,
-        "diff": {"before": {f"{d['kind']}/{d['name']}": d["before"] for d in diffs},
-                 "after": {f"{d['kind']}/{d['name']}": d["after"] for d in diffs}},
+        "diff": tracker.diff(),
     }
     warnings = list(p.placement.warnings if p.placement else [])
     if blocked:

@@ -298,12 +298,9 @@ def preconditions(p: Plan, step: str) -> list[str]:
     return []
 
 
-def apply(ds, changes: list[Change], ensure) -> list[dict[str, Any]]:
+def apply(ds, changes: list[Change], ensure, tracker) -> None:
     """Make ``changes`` in order with ``ensure`` (_resource.ensure.ensure_resource; in check mode
-    ``ds`` is a DryRun); their diffs."""
-    diffs = []
+    ``ds`` is a DryRun), recording each in ``tracker`` (a _resource.changes.Changes). A Node's labels
+    are the exact set planned from the Node read (the write is guarded by its revision)."""
     for c in changes:
-        res = ensure(ds, c.kind, c.name, c.state, c.spec, labels=c.labels)
-        if res["changed"]:
-            diffs.append({"kind": c.kind, "name": c.name, **res["diff"]})
-    return diffs
+        ensure(ds, c.kind, c.name, c.state, c.spec, labels=c.labels, changes=tracker, purge_labels=c.labels is not None)

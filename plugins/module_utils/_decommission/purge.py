@@ -68,6 +68,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
 )
 from ansible_collections.netops.calico.plugins.module_utils._node.options import check_node_name
 from ansible_collections.netops.calico.plugins.module_utils._refused import Refused
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 from ansible_collections.netops.calico.plugins.module_utils._decommission.liveness import (
     DEFAULT_FELIX_MAX_AGE,
     Verdict,
@@ -173,6 +174,14 @@ def _summary(plan: NodePlan, report: dict[str, list]) -> dict[str, Any]:
         else:
             out[cat] = items
     return out
+
+
+def diff(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """--diff (the change tracker's shape): each purged node, before what was removed for it, after absent."""
+    changes = Changes()
+    for node in result.get("nodes", []):
+        changes.record_view(f"Node/{node['name']}", {k: v for k, v in node.items() if k != "reasons"}, {})
+    return changes.diff()
 
 
 def decommission(ds, opts: Options) -> dict[str, Any]:

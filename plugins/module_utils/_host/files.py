@@ -1,15 +1,17 @@
 # Copyright: netops.calico contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Whole-file content and mode, written atomically (temp file in the same directory + rename),
-with a before/after for --diff. Check mode decides the same way and skips only the write."""
+"""Whole-file content and mode, written atomically (``Host.write_file``: temp file in the same
+directory + rename), recorded in the change tracker for --diff (the file's text, the mode in the
+header when it changes). In check mode the host is a ``DryRunHost``, which records the write instead
+of making it, so the same code decides in both modes."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Callable
 
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 
 
 @dataclass
@@ -19,18 +21,20 @@ class FileChange:
     created: bool = False
     content_changed: bool = False
     mode_changed: bool = False
-    diff: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"path": self.path, "changed": self.changed, "created": self.created,
                 "content_changed": self.content_changed, "mode_changed": self.mode_changed}
 
 
-def ensure_file(host: Host, path: str, content: str, mode: int = 0o644, check_mode: bool = False,
-                dir_mode: int = 0o755) -> FileChange:
-    """Make ``path`` hold exactly ``content`` with ``mode`` (parents created with ``dir_mode``).
+def ensure_file(host: Host, path: str, content: str, mode: int = 0o644, dir_mode: int = 0o755,
+                changes: Changes | None = None,
+                shown: Callable[[str, str], tuple[str, str]] | None = None) -> FileChange:
+    """Make ``path`` hold exactly ``content`` with ``mode`` (parents created with ``dir_mode``);
+    the change is recorded in ``changes`` under ``File/<path>``.
 
-    The file's text goes into the diff, so never pass secrets through here."""
+    The file's text goes into the diff; ``shown(before, after)`` gives the texts to show instead
+    (e.g. with values masked), so pass secrets only with a ``shown`` that hides them."""
     before = host.read(path)
     cur_mode = host.mode(path)
     res = FileChange(path=path)
@@ -38,26 +42,12 @@ def ensure_file(host: Host, path: str, content: str, mode: int = 0o644, check_mo
     res.content_changed = before != content
     res.mode_changed = not res.created and cur_mode != mode
     res.changed = res.content_changed or res.mode_changed
-    res.diff = {"before_header": path, "after_header": path, "before": before or "", "after": content}
-    if res.mode_changed:
-        res.diff["before_header"] = f"{path} (mode {cur_mode:04o})"
-        res.diff["after_header"] = f"{path} (mode {mode:04o})"
-    if not res.changed or check_mode:
-        return res
-    real = host.path(path)
+    headers = (f"{path} (mode {cur_mode:04o})", f"{path} (mode {mode:04o})") if res.mode_changed else (path, path)
+    if changes is not None:
+        seen = shown(before or "", content) if shown else (before or "", content)
+        changes.record_view(f"File/{path}", seen[0], seen[1], res.changed, headers)
     if res.content_changed:
-        parent = os.path.dirname(real)
-        os.makedirs(parent, mode=dir_mode, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", dir=parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(content)
-            os.chmod(tmp, mode)
-            os.replace(tmp, real)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-    else:
-        os.chmod(real, mode)
+        host.write_file(path, content, mode, dir_mode)
+    elif res.mode_changed:
+        host.set_mode(path, mode)
     return res

@@ -234,7 +234,7 @@ class Kernel:
         modprobe = self.host.which("modprobe")
         if not modprobe:
             return False, "modprobe is not installed (package kmod)"
-        rc, _out, err = self.host.run([modprobe, "--", _norm(name)])
+        rc, _out, err = self.host.change([modprobe, "--", _norm(name)])
         self._loaded = None
         return rc == 0, " ".join(err.split())
 

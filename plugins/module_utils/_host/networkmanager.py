@@ -40,7 +40,7 @@ def reload(host: Host) -> tuple[bool, str]:
             return False, "NetworkManager is not running; it reads the file when it starts"
     if not nmcli:
         return False, "nmcli is not installed; restart NetworkManager to apply"
-    rc, _o, err = host.run([nmcli, "general", "reload", "conf"])
+    rc, _o, err = host.change([nmcli, "general", "reload", "conf"])
     if rc != 0:
         return False, f"nmcli general reload conf failed: {' '.join(err.split())}"
     return True, "NetworkManager reloaded its configuration"

@@ -125,10 +125,10 @@ def install(host: Host, family: str, names: list[str], install_recommends: bool 
         argv += names
         if _apt_lists_empty(host):
             _update_apt(host, apt, env)
-        rc, out, err = host.run(argv, environ_update=env)
+        rc, out, err = host.change(argv, environ_update=env)
         if rc != 0 and ("Unable to locate package" in err or "has no installation candidate" in err):
             _update_apt(host, apt, env)
-            rc, out, err = host.run(argv, environ_update=env)
+            rc, out, err = host.change(argv, environ_update=env)
         if rc != 0:
             raise PackageError(f"apt-get install {' '.join(names)} failed (exit {rc}): {_tail(err or out)}")
         return out
@@ -138,14 +138,14 @@ def install(host: Host, family: str, names: list[str], install_recommends: bool 
     argv = [tool, "install", "--assumeyes"]
     if not install_recommends and tool.endswith("dnf"):
         argv.append("--setopt=install_weak_deps=False")
-    rc, out, err = host.run(argv + names)
+    rc, out, err = host.change(argv + names)
     if rc != 0:
         raise PackageError(f"{tool} install {' '.join(names)} failed (exit {rc}): {_tail(err or out)}")
     return out
 
 
 def _update_apt(host: Host, apt: str, env: dict) -> None:
-    rc, out, err = host.run([apt, "update", "--quiet"], environ_update=env)
+    rc, out, err = host.change([apt, "update", "--quiet"], environ_update=env)
     if rc != 0:
         raise PackageError(f"apt-get update failed (exit {rc}): {_tail(err or out)}")
 

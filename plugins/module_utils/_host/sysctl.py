@@ -22,8 +22,7 @@ def read(host: Host, key: str) -> str | None:
 
 def write(host: Host, key: str, value: str) -> None:
     """Set the live value. Raises OSError (e.g. read-only /proc/sys in an unprivileged container)."""
-    with open(host.path(proc_path(key)), "w", encoding="ascii") as fh:
-        fh.write(f"{value}\n")
+    host.write_value(proc_path(key), f"{value}\n")
 
 
 def parse_conf(text: str) -> dict[str, str]:

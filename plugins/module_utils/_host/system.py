@@ -1,10 +1,16 @@
 # Copyright: netops.calico contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The machine a host module works on: its files (under ``root``) and its commands."""
+"""The machine a host module works on: its files (under ``root``) and its commands.
+
+Reads (``read``, ``mode``, ``which``, ``run`` for commands that only look) and changes
+(``write_file``, ``set_mode``, ``write_value``, ``change`` for commands that change the machine) are
+separate methods, so that check mode is a wrapper around the host (``_host.dryrun.DryRunHost``) that
+records the changes instead of making them, and the code above decides the same way in both modes."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Callable, Sequence
 
 Runner = Callable[..., "tuple[int, str, str]"]
@@ -15,6 +21,10 @@ _SEARCH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin"
 class Host:
     """Files are read relative to ``root``; commands go through ``runner(argv, **kw)`` which has
     AnsibleModule.run_command's signature and returns (rc, stdout, stderr)."""
+
+    #: True on a check-mode wrapper: changes are recorded, not made (reads that would observe a
+    #: change, such as waiting for a started unit, answer as if it had been made)
+    simulated = False
 
     def __init__(self, root: str = "/", runner: Runner | None = None,
                  warn: Callable[[str], None] | None = None) -> None:
@@ -84,3 +94,35 @@ class Host:
             raise RuntimeError("this Host has no command runner")
         rc, out, err = self._runner(list(argv), **kwargs)
         return rc, out or "", err or ""
+
+    # -- changes -----------------------------------------------------------------------------
+    def write_file(self, path: str, content: str, mode: int, dir_mode: int = 0o755) -> None:
+        """Replace ``path`` with ``content`` atomically (temp file in the same directory, then
+        rename); missing parents are created with ``dir_mode``."""
+        real = self.path(path)
+        parent = os.path.dirname(real)
+        os.makedirs(parent, mode=dir_mode, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", dir=parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(content)
+            os.chmod(tmp, mode)
+            os.replace(tmp, real)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def set_mode(self, path: str, mode: int) -> None:
+        os.chmod(self.path(path), mode)
+
+    def write_value(self, path: str, value: str) -> None:
+        """Write ``value`` into an existing kernel file in place (``/proc/sys``). Raises OSError
+        (e.g. read-only /proc/sys in an unprivileged container)."""
+        with open(self.path(path), "w", encoding="ascii") as fh:
+            fh.write(value)
+
+    def change(self, argv: Sequence[str], **kwargs) -> tuple[int, str, str]:
+        """Run a command that changes the machine (modprobe, mount, systemctl start, a package
+        install, ...). Returns (rc, stdout, stderr)."""
+        return self.run(argv, **kwargs)

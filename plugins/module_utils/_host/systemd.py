@@ -27,10 +27,11 @@ class Systemd:
         """systemd is the init system and is up (sd_booted(3): /run/systemd/system exists)."""
         return bool(self.systemctl) and self.host.isdir("/run/systemd/system")
 
-    def _ctl(self, *args: str, check: bool = True) -> tuple[int, str, str]:
+    def _ctl(self, *args: str, check: bool = True, changes: bool = False) -> tuple[int, str, str]:
+        """systemctl ``args``; ``changes``: the command changes the machine (``Host.change``)."""
         if not self.systemctl:
             raise SystemdError("systemctl is not installed: this host does not run systemd")
-        rc, out, err = self.host.run([self.systemctl, *args])
+        rc, out, err = (self.host.change if changes else self.host.run)([self.systemctl, *args])
         if check and rc != 0:
             raise SystemdError(f"systemctl {' '.join(args)} failed (exit {rc}): {' '.join((err or out).split())}")
         return rc, out, err
@@ -72,16 +73,16 @@ class Systemd:
                          "ExecMainStatus", "NRestarts")
 
     def daemon_reload(self) -> None:
-        self._ctl("daemon-reload")
+        self._ctl("daemon-reload", changes=True)
 
     def enable(self, unit: str) -> None:
-        self._ctl("enable", unit)
+        self._ctl("enable", unit, changes=True)
 
     def start(self, unit: str) -> None:
-        self._ctl("start", unit)
+        self._ctl("start", unit, changes=True)
 
     def restart(self, unit: str) -> None:
-        self._ctl("restart", unit)
+        self._ctl("restart", unit, changes=True)
 
     def journal(self, unit: str, lines: int = 20) -> str:
         journalctl = self.host.which("journalctl")
@@ -93,7 +94,10 @@ class Systemd:
 
     def wait_running(self, unit: str, settle: float = 3.0, timeout: float = 30.0) -> dict[str, str]:
         """Wait until ``unit`` is active and has stayed so for ``settle`` seconds (a container that
-        exits at once shows as active for a moment). Returns its final state."""
+        exits at once shows as active for a moment). Returns its final state; on a check-mode host
+        (``Host.simulated``: nothing was started) the state the start would lead to."""
+        if self.host.simulated:
+            return {**self.state(unit), "ActiveState": "active", "SubState": "running"}
         deadline = time.monotonic() + timeout
         since = None
         st = self.state(unit)

@@ -30,6 +30,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
 from ansible_collections.netops.calico.plugins.module_utils._host import files, netinfo, networkmanager
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
 from ansible_collections.netops.calico.plugins.module_utils._host.systemd import SystemdError
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (
     DEFAULT_IMAGE,
     ENV_PATH,
@@ -61,17 +62,16 @@ from ansible_collections.netops.calico.plugins.module_utils._node.service import
 
 def _merge(res: dict, part: dict) -> None:
     res["changed"] |= bool(part.get("changed"))
-    res["diffs"] += part.get("diffs", [])
     res["files"].update(part.get("files", {}))
 
 
-def execute(host: Host | None, p: dict, check_mode: bool, warn, ds=None) -> dict[str, Any]:
-    """The whole task. ``host`` is None for scope=datastore, ``ds`` None for scope=host (in check
-    mode a ``DryRun`` of the datastore; ``check_mode`` is for the host side).
+def execute(host: Host | None, p: dict, warn, ds=None) -> dict[str, Any]:
+    """The whole task. ``host`` is None for scope=datastore, ``ds`` None for scope=host; in check
+    mode they are a ``DryRunHost`` and a ``DryRun``, which record the changes instead of making them.
     Order: host prerequisites and configuration files, then the datastore, then the service (so
-    calico-node starts against the Node this task wrote). Raises NodeError carrying the partial
-    result in ``details``."""
-    scope = p.get("scope") or "all"
+    calico-node starts against the Node this task wrote). Every file and resource is recorded in one
+    change tracker; ``diffs`` is its --diff. Raises NodeError carrying the partial result in ``details``."""
+    changes = Changes()
     res: dict[str, Any] = {"changed": False, "diffs": [], "files": {}, "name": None, "addresses": None,
                            "kernel": None, "sysctl": None, "networkmanager": None, "service": None,
                            "node": None, "felix_configuration": None}
@@ -83,8 +83,8 @@ def execute(host: Host | None, p: dict, check_mode: bool, warn, ds=None) -> dict
         svc = None
         if host is not None:
             res["addresses"] = resolve_addresses(p, netinfo.list_interfaces(host))
-            kern = ensure_kernel(host, p, check_mode)
-            res["kernel"] = {k: v for k, v in kern.items() if k not in ("diffs", "changed", "files")}
+            kern = ensure_kernel(host, p, changes)
+            res["kernel"] = {k: v for k, v in kern.items() if k not in ("changed", "files")}
             _merge(res, kern)
             if kern["missing"]:
                 if p.get("on_missing_kernel_feature", "fail") == "fail":
@@ -92,28 +92,28 @@ def execute(host: Host | None, p: dict, check_mode: bool, warn, ds=None) -> dict
                 for m in kern["missing"]:
                     warn(m)
             ipv6 = bool(res["addresses"].get("ipv6") and res["addresses"]["ipv6"] != "none")
-            sres = ensure_sysctls(host, p, ipv6, check_mode)
+            sres = ensure_sysctls(host, p, ipv6, changes)
             res["sysctl"] = sres["values"]
             _merge(res, sres)
             res["networkmanager"] = nm = {"present": networkmanager.present(host), "managed": False, "reloaded": False}
             if p.get("networkmanager", True) and nm["present"]:
-                fc = files.ensure_file(host, networkmanager.CONF_PATH, networkmanager.render(), 0o644, check_mode)
+                fc = files.ensure_file(host, networkmanager.CONF_PATH, networkmanager.render(), 0o644,
+                                       changes=changes)
                 nm["managed"] = True
-                _merge(res, {"changed": fc.changed, "diffs": [fc.diff] if fc.changed else [],
-                             "files": {"networkmanager": fc.as_dict()}})
-                if fc.changed and not check_mode:
+                _merge(res, {"changed": fc.changed, "files": {"networkmanager": fc.as_dict()}})
+                if fc.changed:
                     nm["reloaded"], nm["message"] = networkmanager.reload(host)
             if (p.get("datastore_type") or "etcdv3") == "etcdv3":
-                svc = ensure_service_files(host, p, res["name"], res["addresses"], check_mode)
+                svc = ensure_service_files(host, p, res["name"], res["addresses"], changes)
                 _merge(res, svc)
         else:
             res["addresses"] = resolve_addresses(p, None)
         if ds is not None:
-            dres = ensure_node_resource(ds, p, res["name"], res["addresses"])
+            dres = ensure_node_resource(ds, p, res["name"], res["addresses"], changes)
             res["node"], res["felix_configuration"] = dres["node"], dres["felix_configuration"]
             _merge(res, dres)
         if svc is not None:
-            state = ensure_service_state(host, p, svc, check_mode)
+            state = ensure_service_state(host, p, svc)
             res["changed"] |= state["changed"]
             res["service"] = {"engine": svc["engine"], "image": p.get("image") or DEFAULT_IMAGE,
                               "env_file": ENV_PATH, "unit_file": UNIT_PATH} | {
@@ -122,11 +122,14 @@ def execute(host: Host | None, p: dict, check_mode: bool, warn, ds=None) -> dict
                 warn(f"{UNIT_NAME} is running with its previous configuration; restart it (state=started "
                      "does) to apply the new one.")
     except NodeError as exc:
+        res["diffs"] = changes.diff()
         exc.details = res
         raise
     except (DatastoreError, SystemdError, netinfo.AutodetectError, OSError) as exc:
         msg = str(exc)
         if isinstance(exc, NotFoundError):
             msg += " Run the task again to re-read the current state."
+        res["diffs"] = changes.diff()
         raise NodeError(msg, **res) from None
+    res["diffs"] = changes.diff()
     return res

@@ -44,6 +44,7 @@ ARGSPEC: dict[str, dict[str, Any]] = {
     "as_number": {"type": "int"},
     "route_reflector_cluster_id": {"type": "str"},
     "labels": {"type": "dict"},
+    "purge_labels": {"type": "bool", "default": False},
     "networking_backend": {"type": "str", "choices": list(BACKENDS), "default": "bird"},
     "encapsulation": {"type": "str", "choices": list(ENCAPSULATIONS)},
     "dataplane": {"type": "str", "choices": list(DATAPLANES), "default": "iptables"},

@@ -8,6 +8,7 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._host import files, kernel, sysctl
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (
     HEADER,
     IP6_FORWARD,
@@ -56,14 +57,13 @@ def missing_message(k: kernel.Kernel, st: kernel.ModuleState) -> str:
             f"(checked: {checked}). Fix: {fix}; {alternative}.")
 
 
-def ensure_kernel(host: Host, p: dict, check_mode: bool) -> dict[str, Any]:
+def ensure_kernel(host: Host, p: dict, changes: Changes) -> dict[str, Any]:
     """Modules loaded (and listed in modules-load.d for boot), bpffs and the kernel version for
     eBPF. Every module is looked at before anything is loaded or written, so that a missing one
     fails the task (on_missing_kernel_feature=fail) with nothing changed. Returns changed, the
-    report, missing (messages), files, diffs."""
+    report, missing (messages), files; the file is recorded in ``changes``."""
     k = kernel.Kernel(host)
-    out: dict[str, Any] = {"changed": False, "release": k.release, "modules": {}, "missing": [], "diffs": [],
-                           "files": {}}
+    out: dict[str, Any] = {"changed": False, "release": k.release, "modules": {}, "missing": [], "files": {}}
     states = {name: k.status(name) for name in required_modules(p)}
     for st in states.values():
         out["modules"][st.name] = st.as_dict() | {"loaded_now": False}
@@ -78,27 +78,24 @@ def ensure_kernel(host: Host, p: dict, check_mode: bool) -> dict[str, Any]:
         if st.state == kernel.LOADABLE:
             out["changed"] = True
             out["modules"][name]["loaded_now"] = True
-            if not check_mode:
-                ok, err = k.load(name)
-                if ok:
-                    out["modules"][name]["state"] = kernel.LOADED
-                else:
-                    failed = kernel.ModuleState(name, kernel.MISSING, f"modprobe {name} failed: {err}", st.checked)
-                    out["modules"][name] = failed.as_dict() | {"loaded_now": False}
-                    out["missing"].append(missing_message(k, failed))
-                    continue
+            ok, err = k.load(name)
+            if ok:
+                out["modules"][name]["state"] = kernel.LOADED
+            else:
+                failed = kernel.ModuleState(name, kernel.MISSING, f"modprobe {name} failed: {err}", st.checked)
+                out["modules"][name] = failed.as_dict() | {"loaded_now": False}
+                out["missing"].append(missing_message(k, failed))
+                continue
         if st.state in (kernel.LOADED, kernel.LOADABLE):
             persist.append(name)
     if persist:
         content = f"# {HEADER}\n# Kernel modules calico-node needs, loaded at boot by systemd-modules-load.\n"
         content += "".join(f"{m}\n" for m in sorted(set(persist)))
-        fc = files.ensure_file(host, MODULES_LOAD_PATH, content, 0o644, check_mode)
+        fc = files.ensure_file(host, MODULES_LOAD_PATH, content, 0o644, changes=changes)
         out["files"]["modules_load"] = fc.as_dict()
-        if fc.changed:
-            out["changed"] = True
-            out["diffs"].append(fc.diff)
+        out["changed"] |= fc.changed
     if out.get("bpf") and out["bpf"]["ok"] and not out["bpf"]["bpffs_mounted"]:
-        _mount_bpffs(host, check_mode, out)
+        _mount_bpffs(host, out)
     return out
 
 
@@ -126,25 +123,23 @@ def _check_bpf(k: kernel.Kernel, out: dict) -> dict[str, Any]:
     return rep
 
 
-def _mount_bpffs(host: Host, check_mode: bool, out: dict) -> None:
+def _mount_bpffs(host: Host, out: dict) -> None:
     """Mount bpffs at /sys/fs/bpf now; systemd mounts it at every boot (mount-setup)."""
     out["changed"] = True
     out["bpf"]["mounted_now"] = True
-    if check_mode:
-        return
     mount = host.which("mount")
     if not mount:
         raise NodeError("bpffs is not mounted at /sys/fs/bpf and the mount command is missing (util-linux)")
-    rc, _o, err = host.run([mount, "-t", "bpf", "bpffs", "/sys/fs/bpf"])
+    rc, _o, err = host.change([mount, "-t", "bpf", "bpffs", "/sys/fs/bpf"])
     if rc != 0:
         raise NodeError(f"Mounting bpffs at /sys/fs/bpf failed: {' '.join(err.split())}. Mount it (systemd does so "
                         "at boot) or use dataplane: iptables.")
     out["bpf"]["bpffs_mounted"] = True
 
 
-def ensure_sysctls(host: Host, p: dict, ipv6: bool, check_mode: bool) -> dict[str, Any]:
+def ensure_sysctls(host: Host, p: dict, ipv6: bool, changes: Changes) -> dict[str, Any]:
     """Forwarding on, rp_filter a value Felix accepts; live and in sysctl.d for boot."""
-    out: dict[str, Any] = {"changed": False, "values": {}, "diffs": [], "files": {}}
+    out: dict[str, Any] = {"changed": False, "values": {}, "files": {}}
     existing = sysctl.parse_conf(host.read(SYSCTL_PATH) or "")
     want: dict[str, str] = {IP_FORWARD: "1"}
     if ipv6:
@@ -162,19 +157,16 @@ def ensure_sysctls(host: Host, p: dict, ipv6: bool, check_mode: bool) -> dict[st
                             f"{'IPv6' if 'ipv6' in key else 'IPv4'} support for {key}.")
         if live != value:
             out["changed"] = True
-            if not check_mode:
-                try:
-                    sysctl.write(host, key, value)
-                except OSError as exc:
-                    raise NodeError(f"Cannot set {key}={value}: {exc}. /proc/sys is read-only here (an unprivileged "
-                                    "container?): run on the host, or give the container --privileged.") from None
+            try:
+                sysctl.write(host, key, value)
+            except OSError as exc:
+                raise NodeError(f"Cannot set {key}={value}: {exc}. /proc/sys is read-only here (an unprivileged "
+                                "container?): run on the host, or give the container --privileged.") from None
         out["values"][key] = entry
     text = sysctl.render_conf(want, f"{HEADER}\nKernel parameters calico-node needs (Felix refuses rp_filter=2).")
-    fc = files.ensure_file(host, SYSCTL_PATH, text, 0o644, check_mode)
+    fc = files.ensure_file(host, SYSCTL_PATH, text, 0o644, changes=changes)
     out["files"]["sysctl"] = fc.as_dict()
-    if fc.changed:
-        out["changed"] = True
-        out["diffs"].append(fc.diff)
+    out["changed"] |= fc.changed
     return out
 
 

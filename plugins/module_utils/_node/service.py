@@ -8,6 +8,7 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._host import files
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 from ansible_collections.netops.calico.plugins.module_utils._host.systemd import Systemd
 from ansible_collections.netops.calico.plugins.module_utils._node.options import (
     DEFAULT_IMAGE,
@@ -47,7 +48,7 @@ def image_present(host: Host, engine: str, engine_path: str, image: str) -> bool
     return rc == 0
 
 
-def ensure_service_files(host: Host, p: dict, name: str, addrs: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+def ensure_service_files(host: Host, p: dict, name: str, addrs: dict[str, Any], changes: Changes) -> dict[str, Any]:
     engine, engine_path = find_engine(host, p.get("container_engine") or "auto")
     values = env_values(p, name, addrs)
     env_text = render_env(values)
@@ -58,24 +59,20 @@ def ensure_service_files(host: Host, p: dict, name: str, addrs: dict[str, Any], 
     if problems:
         raise NodeError(f"systemd-analyze verify refuses the {UNIT_NAME} this module would write: "
                         f"{'; '.join(problems)}. Nothing was written.")
-    out: dict[str, Any] = {"changed": False, "diffs": [], "files": {}, "engine": engine, "engine_path": engine_path,
+    out: dict[str, Any] = {"changed": False, "files": {}, "engine": engine, "engine_path": engine_path,
                            "unit_changed": False, "config_changed": False}
-    fe = files.ensure_file(host, ENV_PATH, env_text, 0o600, check_mode)
-    fu = files.ensure_file(host, UNIT_PATH, unit_text, 0o644, check_mode)
+    fe = files.ensure_file(host, ENV_PATH, env_text, 0o600, changes=changes, shown=mask_env_diff)
+    fu = files.ensure_file(host, UNIT_PATH, unit_text, 0o644, changes=changes)
     out["files"]["env"] = fe.as_dict()
     out["files"]["unit"] = fu.as_dict()
-    fe.diff["before"], fe.diff["after"] = mask_env_diff(fe.diff["before"], fe.diff["after"])
-    for fc in (fe, fu):
-        if fc.changed:
-            out["changed"] = True
-            out["diffs"].append(fc.diff)
+    out["changed"] = fe.changed or fu.changed
     out["unit_changed"] = fu.content_changed
     out["config_changed"] = fe.content_changed or fu.content_changed
     out["env"] = values
     return out
 
 
-def ensure_service_state(host: Host, p: dict, svc: dict[str, Any], check_mode: bool) -> dict[str, Any]:
+def ensure_service_state(host: Host, p: dict, svc: dict[str, Any]) -> dict[str, Any]:
     """daemon-reload after a unit change; with state=started also the image, enabled, and running,
     restarted only when this run changed its configuration."""
     sd = Systemd(host)
@@ -88,7 +85,7 @@ def ensure_service_state(host: Host, p: dict, svc: dict[str, Any], check_mode: b
         out["systemd"] = False
         return out
     out["systemd"] = True
-    if svc["unit_changed"] and not check_mode:
+    if svc["unit_changed"]:
         sd.daemon_reload()
         out["daemon_reloaded"] = True
     st = sd.state(UNIT_NAME)
@@ -104,30 +101,26 @@ def ensure_service_state(host: Host, p: dict, svc: dict[str, Any], check_mode: b
             raise NodeError(f"The image {image} is not on this host and image_pull is false. Load it "
                             f"({engine} load -i calico-node.tar) or allow pulling.")
         out["changed"] = out["image_pulled"] = True
-        if not check_mode:
-            rc, _o, err = host.run([engine_path, "pull", image])
-            if rc != 0:
-                raise NodeError(f"The image {image} is not on this host and could not be pulled: "
-                                f"{' '.join(err.split())[-600:]}. Make it available ({engine} load -i calico-node.tar, "
-                                f"or a registry mirror this host reaches) or set image. The configuration was written; "
-                                f"{UNIT_NAME} was not started.")
+        rc, _o, err = host.change([engine_path, "pull", image])
+        if rc != 0:
+            raise NodeError(f"The image {image} is not on this host and could not be pulled: "
+                            f"{' '.join(err.split())[-600:]}. Make it available ({engine} load -i calico-node.tar, "
+                            f"or a registry mirror this host reaches) or set image. The configuration was written; "
+                            f"{UNIT_NAME} was not started.")
     if st.get("UnitFileState") not in ("enabled", "enabled-runtime", "static", "alias"):
         out["changed"] = out["enabled_now"] = True
-        if not check_mode:
-            sd.enable(UNIT_NAME)
+        sd.enable(UNIT_NAME)
     if not active:
         out["changed"] = out["started"] = True
-        if not check_mode:
-            sd.start(UNIT_NAME)
+        sd.start(UNIT_NAME)
     elif svc["config_changed"]:
         out["changed"] = out["restarted"] = True
-        if not check_mode:
-            sd.restart(UNIT_NAME)
-    if (out["started"] or out["restarted"]) and not check_mode:
+        sd.restart(UNIT_NAME)
+    if out["started"] or out["restarted"]:
         st = sd.wait_running(UNIT_NAME, timeout=float(p.get("start_timeout") or 30))
         if not (st.get("ActiveState") == "active" and st.get("SubState") == "running"):
             raise NodeError(f"{UNIT_NAME} did not stay running (ActiveState={st.get('ActiveState')}, "
                             f"SubState={st.get('SubState')}, Result={st.get('Result')}). Its last log lines: "
                             f"{sd.journal(UNIT_NAME)[-1500:]}")
-    out["state"] = sd.state(UNIT_NAME) if not check_mode else st
+    out["state"] = sd.state(UNIT_NAME)
     return out

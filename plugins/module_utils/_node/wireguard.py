@@ -20,6 +20,7 @@ from typing import Any
 
 from ansible_collections.netops.calico.plugins.module_utils._host import kernel, linkprobe, packages
 from ansible_collections.netops.calico.plugins.module_utils._host.system import Host
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 
 PACKAGES = {
     "debian": ["wireguard", "wireguard-tools"],
@@ -104,8 +105,9 @@ def fix_for(osi: packages.OSInfo, k: kernel.Kernel, st: kernel.ModuleState) -> s
     return "; ".join(fixes)
 
 
-def ensure(host: Host, p: dict[str, Any], check_mode: bool) -> dict[str, Any]:
-    """Install what is missing, load the module, prove a link can be made. Returns the result;
+def ensure(host: Host, p: dict[str, Any]) -> dict[str, Any]:
+    """Install what is missing, load the module, prove a link can be made (in check mode ``host`` is
+    a ``DryRunHost``, which records the installs and the load instead). Returns the result;
     raises WireguardError when kernel support is missing and p['on_missing_kernel_feature'] is
     'fail' (the message is the result's ``msg``)."""
     osi = packages.os_info(host)
@@ -113,17 +115,33 @@ def ensure(host: Host, p: dict[str, Any], check_mode: bool) -> dict[str, Any]:
     before = k.status("wireguard")
     res: dict[str, Any] = {"changed": False, "os": osi.as_dict(), "packages": {}, "installed": [],
                            "kernel": {"release": k.release}, "supported": False, "tools": {}}
-    _ensure_packages(host, p, check_mode, osi, k, before, res)
+    changes = Changes()
+    try:
+        _ensure(host, p, osi, k, before, res, changes)
+    finally:
+        res["diff"] = changes.diff()
+    return res
+
+
+def _ensure(host: Host, p: dict[str, Any], osi: packages.OSInfo, k: kernel.Kernel, before: kernel.ModuleState,
+            res: dict[str, Any], changes: Changes) -> None:
+    """Packages, then the module and the proof; each change recorded in ``changes``."""
+    _ensure_packages(host, p, osi, k, before, res)
+    for name in res["installed"]:
+        changes.record_view(f"Package/{name}", {}, {"name": name, "state": "installed"})
     res["tools"] = {"wg": host.which("wg")}
     k = kernel.Kernel(host)   # fresh: a package may have added a module
-    st = _load_and_probe(host, p, check_mode, k, res)
+    st = _load_and_probe(host, p, k, res)
     kinfo = res["kernel"]
+    if kinfo["loaded_now"]:
+        changes.record_view("KernelModule/wireguard", {"name": "wireguard", "state": kernel.LOADABLE},
+                            {"name": "wireguard", "state": kernel.LOADED})
     kernel_pkgs = set(old_kernel_packages(osi, k.release))
-    if not res["supported"] and check_mode and kernel_pkgs & set(res["installed"]):
+    if not res["supported"] and host.simulated and kernel_pkgs & set(res["installed"]):
         res["supported"] = None
         res["msg"] = ("Check mode: the packages that bring WireGuard to this kernel are not installed yet, so "
                       "kernel support cannot be proven before a real run.")
-        return res
+        return
     if not res["supported"]:
         probe = kinfo.get("link_probe") or {}
         detail = f"module: {st.evidence}"
@@ -136,10 +154,9 @@ def ensure(host: Host, p: dict[str, Any], check_mode: bool) -> dict[str, Any]:
                       + (f" Installed packages: {', '.join(present)}." if present else ""))
         if p.get("on_missing_kernel_feature", "fail") == "fail":
             raise WireguardError(res["msg"], res)
-    return res
 
 
-def _ensure_packages(host: Host, p: dict[str, Any], check_mode: bool, osi: packages.OSInfo, k: kernel.Kernel,
+def _ensure_packages(host: Host, p: dict[str, Any], osi: packages.OSInfo, k: kernel.Kernel,
                      before: kernel.ModuleState, res: dict[str, Any]) -> None:
     """The packages (given, or the OS's default list for this kernel), installed when missing."""
     skipped: dict[str, str] = {}
@@ -162,17 +179,15 @@ def _ensure_packages(host: Host, p: dict[str, Any], check_mode: bool, osi: packa
     if missing and p.get("install", True):
         res["changed"] = True
         res["installed"] = missing
-        if not check_mode:
-            try:
-                packages.install(host, osi.family, missing, install_recommends=p.get("install_recommends", False))
-            except packages.PackageError as exc:
-                raise WireguardError(f"Installing WireGuard failed: {exc}", res) from None
-            versions = packages.installed_versions(host, osi.family, wanted)
+        try:
+            packages.install(host, osi.family, missing, install_recommends=p.get("install_recommends", False))
+        except packages.PackageError as exc:
+            raise WireguardError(f"Installing WireGuard failed: {exc}", res) from None
+        versions = packages.installed_versions(host, osi.family, wanted)
     res["packages"] = versions
 
 
-def _load_and_probe(host: Host, p: dict[str, Any], check_mode: bool, k: kernel.Kernel,
-                    res: dict[str, Any]) -> kernel.ModuleState:
+def _load_and_probe(host: Host, p: dict[str, Any], k: kernel.Kernel, res: dict[str, Any]) -> kernel.ModuleState:
     """Load the module if it is loadable, then prove support by creating a link."""
     st = k.status("wireguard")
     kinfo = res["kernel"]
@@ -181,14 +196,13 @@ def _load_and_probe(host: Host, p: dict[str, Any], check_mode: bool, k: kernel.K
     if st.state == kernel.LOADABLE:
         res["changed"] = True
         kinfo["loaded_now"] = True
-        if not check_mode:
-            ok, err = k.load("wireguard")
-            if not ok:
-                st = kernel.ModuleState("wireguard", kernel.MISSING, f"modprobe wireguard failed: {err}", st.checked)
-                kinfo["module"], kinfo["loaded_now"] = st.as_dict(), False
+        ok, err = k.load("wireguard")
+        if not ok:
+            st = kernel.ModuleState("wireguard", kernel.MISSING, f"modprobe wireguard failed: {err}", st.checked)
+            kinfo["module"], kinfo["loaded_now"] = st.as_dict(), False
     # The link is the proof. Skipped only where creating it would change the kernel in check mode
-    # (a module that is not loaded yet would be loaded by it).
-    if check_mode and st.state == kernel.LOADABLE:
+    # (a module that is not loaded yet would be loaded by it): a read that would see a change.
+    if host.simulated and st.state == kernel.LOADABLE:
         kinfo["link_probe"] = {"kind": "wireguard", "ok": None, "method": "skipped in check mode (module not loaded yet)",
                                "error": ""}
         res["supported"] = True

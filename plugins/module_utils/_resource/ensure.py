@@ -16,11 +16,13 @@ from ansible_collections.netops.calico.plugins.module_utils._calico import valid
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import ValidationError
 from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
+from ansible_collections.netops.calico.plugins.module_utils._resource.labels import apply_labels
 
 # the options of every one-resource module besides its own fields (doc fragment netops.calico.resource)
 RESOURCE_OPTIONS: dict[str, dict[str, Any]] = {
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "labels": {"type": "dict"},
+    "purge_labels": {"type": "bool", "default": False},
 }
 
 # acronyms and words that are one word in snake_case: plurals (IPs, CIDRs) and WireGuard
@@ -57,13 +59,14 @@ def _normalise(value: Any) -> Any:
 
 
 def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, Any],
-                    labels: dict[str, str] | None = None,
+                    labels: dict[str, str | None] | None = None,
                     defaults: Callable[[dict], dict] | None = None,
                     immutable: dict[str, str] | None = None,
                     validate: Callable[[dict], list[str]] | None = None,
-                    changes: Changes | None = None) -> dict[str, Any]:
+                    changes: Changes | None = None, purge_labels: bool = False) -> dict[str, Any]:
     """Make resource ``kind_name/name`` match ``spec`` (only the fields given; None means unset
-    the field) and ``labels`` (exact set, when not None), or remove it with state=absent.
+    the field) and ``labels`` (merged, None removes a label; the exact set with ``purge_labels``:
+    ``_resource.labels``), or remove it with state=absent.
 
     ``defaults`` fills what clientv3 would default on Create and Update (the kind's own,
     ``_calico.kinds.defaults``, when None). It is written on both, and the comparison is made after
@@ -76,7 +79,7 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
     error refuses the change before anything is written. An IPPool is deleted as clientv3 does it
     (``_calico.ippool.delete_pool``: disabled, its block affinities released, then deleted).
     The change is recorded in ``changes`` (a new tracker when None) under ``Kind/name``.
-    Returns changed, diff (this object's before/after), resource (after).
+    Returns changed, diff (this object's entries of ``Changes.diff``), resource (after).
     """
     changes = Changes() if changes is None else changes
     validator.check_name(kind_name, name)       # before any read: '' would address the collection
@@ -91,17 +94,18 @@ def ensure_resource(ds, kind_name: str, name: str, state: str, spec: dict[str, A
                 ds.delete(kind_name, name, current["metadata"]["resourceVersion"])
         after = None
     elif current is None:
-        new, errors = _new(kind_name, name, spec, labels, defaults, validate)
+        new, errors = _new(kind_name, name, spec, apply_labels(None, labels), defaults, validate)
         # every error at once: Calico's generic rules (Go types, names, labels) and the kind's own
         _refuse(validator.resource_errors(new) + errors + _kinds.check(ds, new, create=True))
         after = ds.create(new)
     else:
-        updated = _updated(current, spec, labels, defaults, immutable, validate)
+        new_labels = apply_labels((current.get("metadata") or {}).get("labels"), labels, purge_labels)
+        updated = _updated(current, spec, new_labels, defaults, immutable, validate)
         if updated is not None:
             _refuse(validator.resource_errors(updated) + _kinds.check(ds, updated))
         after = current if updated is None else ds.update(updated)
     changes.record(key, current, after, changed=after is not current)
-    return {"changed": after is not current, "diff": changes.diff_of(key), "resource": after}
+    return {"changed": after is not current, "diff": changes.diff([key]), "resource": after}
 
 
 def _refuse(errors: list[str]) -> None:
@@ -141,7 +145,7 @@ def _stored(kind_name: str, spec: dict) -> dict:
     return model.normalise_resource({"kind": kind_name, "metadata": {"name": "-"}, "spec": spec})["spec"]
 
 
-def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None, defaults: Callable[[dict], dict],
+def _updated(current: dict, spec: dict[str, Any], new_labels: dict[str, str], defaults: Callable[[dict], dict],
              immutable: dict[str, str] | None, validate: Callable[[dict], list[str]] | None) -> dict | None:
     """The resource to write over ``current``, or None when nothing differs after defaulting."""
     kind_name = current["kind"]
@@ -170,7 +174,6 @@ def _updated(current: dict, spec: dict[str, Any], labels: dict[str, str] | None,
     if spec_changed and validate:
         _refuse(validate(copy.deepcopy(new_spec)))
     meta = current.get("metadata") or {}
-    new_labels = dict(labels) if labels is not None else (meta.get("labels") or {})
     if not spec_changed and new_labels == (meta.get("labels") or {}):
         return None
     updated = copy.deepcopy(current)

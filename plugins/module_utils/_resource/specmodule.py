@@ -90,7 +90,7 @@ def run_spec_module(kind: str, name_default: str | None = None, exclude: tuple[s
 
     def body(ds):
         res = ensure_resource(ds, kind, p["name"], p["state"], spec, labels=p["labels"],
-                              defaults=defaults)
+                              defaults=defaults, purge_labels=p["purge_labels"])
         return {"changed": res["changed"], "diff": res["diff"], result_key: res["resource"]}
 
     run(module, body)

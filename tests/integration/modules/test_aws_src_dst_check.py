@@ -26,8 +26,9 @@ def test_one_instance_rhythm(moto, requests_sent, run_module):
 
     r = run_module(MOD, args, check=True)
     assert not r.failed and r["changed"] is True
-    assert r["diff"] == {"before": {iid: {"network_interface_id": eni, "source_dest_check": True}},
-                         "after": {iid: {"network_interface_id": eni, "source_dest_check": False}}}
+    assert r["diff"] == [{"before_header": f"Instance {iid}", "after_header": f"Instance {iid}",
+                          "before": {"network_interface_id": eni, "source_dest_check": True},
+                          "after": {"network_interface_id": eni, "source_dest_check": False}}]
     assert r["instances"] == [{"instance_id": iid, "requested": [iid], "private_dns_name": inst["PrivateDnsName"],
                                "network_interface_id": eni, "source_dest_check_before": True,
                                "source_dest_check": False, "changed": True}]
@@ -47,14 +48,14 @@ def test_one_instance_rhythm(moto, requests_sent, run_module):
         requests_sent.clear()
         r = run_module(MOD, args, check=check)
         assert r["changed"] is False and r["instances"][0]["changed"] is False
-        assert r["diff"]["before"] == r["diff"]["after"]
+        assert r["diff"] == []
         assert requests_sent.of(MODIFY) == []
         assert {action for action, params in requests_sent.sent} == {DESCRIBE}
     assert moto.eni_flags([eni]) == {eni: False}
 
     requests_sent.clear()
     r = run_module(MOD, {**args, "mode": "Enable"})
-    assert r["changed"] is True and r["diff"]["after"][iid]["source_dest_check"] is True
+    assert r["changed"] is True and r["diff"][0]["after"]["source_dest_check"] is True
     assert len(requests_sent.of(MODIFY)) == 1 and moto.eni_flags([eni]) == {eni: True}
 
     requests_sent.clear()

@@ -72,7 +72,8 @@ def test_check_mode_plans_then_purge_then_idempotent(etcd, run_module):
     assert "wireguard-v6-tunnel-addr-dead-0" in d0["handles"] and d0["node"] and d0["felix_configuration"]
     assert any(":" in ip for ip in d0["ips"]) and len(d0["blocks_deleted"]) == 3
     assert len(d0["workload_endpoints"]) == f.nodes["dead-0"].pods and d0["bgp_peers"] and d0["host_endpoints"]
-    assert plan["diff"] == {"before": {"nodes": DEAD}, "after": {"nodes": []}}
+    assert sorted(plan.diffs) == [f"Node {n}" for n in DEAD]
+    assert all(d["after"] == {} for d in plan["diff"]) and plan.diffs["Node dead-0"]["before"]["name"] == "dead-0"
 
     res = run_module("calico_decommission", args(etcd, nodes=DEAD))
     assert res["changed"] and not res.failed, res

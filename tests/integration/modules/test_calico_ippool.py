@@ -16,7 +16,7 @@ def test_ippool_rhythm(etcd, raw, run_module):
 
     r = run_module("calico_ippool", args, check=True)
     assert r["changed"] is True and not r.get("failed")
-    assert r["diff"]["before"] == {} and r["diff"]["after"]["spec"]["cidr"] == "198.19.0.0/16"
+    assert r["diff"][0]["before"] == {} and r["diff"][0]["after"]["spec"]["cidr"] == "198.19.0.0/16"
     assert raw.keys() == [], "check mode wrote something"
 
     r = run_module("calico_ippool", args)
@@ -46,9 +46,9 @@ def test_ippool_rhythm(etcd, raw, run_module):
     mod = {**args, "ipip_mode": "Never", "vxlan_mode": "Always"}
     r = run_module("calico_ippool", mod, check=True)
     assert r["changed"] is True
-    assert r["diff"]["before"]["spec"]["ipipMode"] == "CrossSubnet"
-    assert r["diff"]["after"]["spec"]["ipipMode"] == "Never"
-    assert r["diff"]["after"]["spec"]["vxlanMode"] == "Always"
+    assert r["diff"][0]["before"]["spec"]["ipipMode"] == "CrossSubnet"
+    assert r["diff"][0]["after"]["spec"]["ipipMode"] == "Never"
+    assert r["diff"][0]["after"]["spec"]["vxlanMode"] == "Always"
     assert raw.bytes(KEY) == before_bytes
     r = run_module("calico_ippool", mod)
     assert r["changed"] is True
@@ -60,7 +60,7 @@ def test_ippool_rhythm(etcd, raw, run_module):
     r = run_module("calico_ippool", {**conn(etcd), "name": "pool-a", "state": "absent"}, check=True)
     assert r["changed"] is True and raw(KEY) is not None
     r = run_module("calico_ippool", {**conn(etcd), "name": "pool-a", "state": "absent"})
-    assert r["changed"] is True and r["diff"]["after"] == {}
+    assert r["changed"] is True and r["diff"][0]["after"] == {}
     assert raw(KEY) is None
     r = run_module("calico_ippool", {**conn(etcd), "name": "pool-a", "state": "absent"})
     assert r["changed"] is False

@@ -94,9 +94,9 @@ def test_ipip_to_vxlan_and_back(etcd, raw, run_module):
     r = run_module("calico_network", {**vx, "migrate": True}, check=True)
     assert r["changed"] is True and r["migration"]["direction"] == "ipip->vxlan"
     assert statuses(r) == ["would run now", "would run now", "waiting", "pending"]
-    assert r["diff"]["before"]["IPPool/default-ipv4-ippool"]["spec"]["ipipMode"] == "CrossSubnet"
-    assert r["diff"]["after"]["IPPool/default-ipv4-ippool"]["spec"]["vxlanMode"] == "CrossSubnet"
-    assert r["diff"]["after"]["FelixConfiguration/default"]["spec"]["vxlanEnabled"] is True
+    assert r.diffs["IPPool default-ipv4-ippool"]["before"]["spec"]["ipipMode"] == "CrossSubnet"
+    assert r.diffs["IPPool default-ipv4-ippool"]["after"]["spec"]["vxlanMode"] == "CrossSubnet"
+    assert r.diffs["FelixConfiguration default"]["after"]["spec"]["vxlanEnabled"] is True
     assert snapshot(raw) == before
 
     # stages 1 + 2: Felix takes VXLAN with IPIP pinned, then the pool flips in one write

@@ -31,7 +31,7 @@ def test_ippool_rhythm_kdd(kube, run_module):
     # check: the change and the diff, nothing written
     r = run_module("calico_ippool", args, check=True)
     assert r["changed"] is True and not r.get("failed"), r
-    assert r["diff"]["before"] == {} and r["diff"]["after"]["spec"]["cidr"] == "198.19.0.0/16"
+    assert r["diff"][0]["before"] == {} and r["diff"][0]["after"]["spec"]["cidr"] == "198.19.0.0/16"
     assert kube.names(GV, "ippools") == [] and writes(kube) == [], "check mode wrote something"
 
     # apply: a crd.projectcalico.org/v1 IPPool as libcalico-go writes it
@@ -65,8 +65,8 @@ def test_ippool_rhythm_kdd(kube, run_module):
     mod = {**args, "ipip_mode": "Never", "vxlan_mode": "Always"}
     r = run_module("calico_ippool", mod, check=True)
     assert r["changed"] is True
-    assert r["diff"]["before"]["spec"]["ipipMode"] == "CrossSubnet"
-    assert r["diff"]["after"]["spec"]["vxlanMode"] == "Always"
+    assert r["diff"][0]["before"]["spec"]["ipipMode"] == "CrossSubnet"
+    assert r["diff"][0]["after"]["spec"]["vxlanMode"] == "Always"
     assert kube.get_object(GV, "ippools", "pool-a")["metadata"]["resourceVersion"] == rv
     r = run_module("calico_ippool", mod)
     assert r["changed"] is True, r
@@ -86,7 +86,7 @@ def test_ippool_rhythm_kdd(kube, run_module):
     r = run_module("calico_ippool", absent, check=True)
     assert r["changed"] is True and kube.get_object(GV, "ippools", "pool-a") is not None
     r = run_module("calico_ippool", absent)
-    assert r["changed"] is True and r["diff"]["after"] == {}
+    assert r["changed"] is True and r["diff"][0]["after"] == {}
     assert kube.get_object(GV, "ippools", "pool-a") is None
     r = run_module("calico_ippool", absent)
     assert r["changed"] is False, r

@@ -37,7 +37,7 @@ def test_rhythm(module, etcd, raw, run_module):
     args = {**base, **c["apply"]}
 
     r = run_module(module, args, check=True)
-    assert r["changed"] and r["diff"]["before"] == {} and raw.keys() == []
+    assert r["changed"] and r["diff"][0]["before"] == {} and raw.keys() == []
 
     r = run_module(module, args)
     assert r["changed"]
@@ -56,8 +56,8 @@ def test_rhythm(module, etcd, raw, run_module):
     mod = {**args, **c["modify"]}
     r = run_module(module, mod, check=True)
     assert r["changed"] and raw.bytes(c["key"]) == before
-    assert r["diff"]["before"]["spec"].get(c["field"]) != c["new"]
-    assert r["diff"]["after"]["spec"][c["field"]] == c["new"]
+    assert r["diff"][0]["before"]["spec"].get(c["field"]) != c["new"]
+    assert r["diff"][0]["after"]["spec"][c["field"]] == c["new"]
     r = run_module(module, mod)
     assert r["changed"] and raw(c["key"])["spec"][c["field"]] == c["new"]
     assert raw(c["key"])["metadata"]["uid"] == stored["metadata"]["uid"]

@@ -114,15 +114,16 @@ def test_plan_refuses(inst, match):
 
 
 def test_diff_is_per_instance_and_eni_sorted():
-    rows = [{"instance_id": "i-2", "network_interface_id": "eni-2", "source_dest_check_before": True,
+    rows = [{"instance_id": "i-3", "network_interface_id": "eni-3", "source_dest_check_before": True,
+             "source_dest_check": False},
+            {"instance_id": "i-2", "network_interface_id": "eni-2", "source_dest_check_before": True,
              "source_dest_check": False},
             {"instance_id": "i-1", "network_interface_id": "eni-1", "source_dest_check_before": False,
              "source_dest_check": False}]
-    d = _aws.diff(rows)
-    assert list(d["before"]) == ["i-1", "i-2"]
-    assert d["before"]["i-2"] == {"network_interface_id": "eni-2", "source_dest_check": True}
-    assert d["after"]["i-2"] == {"network_interface_id": "eni-2", "source_dest_check": False}
-    assert d["before"]["i-1"] == d["after"]["i-1"]
+    d = {e["before_header"]: e for e in _aws.diff(rows)}
+    assert list(d) == ["Instance i-2", "Instance i-3"]                 # sorted; i-1 did not change
+    assert d["Instance i-2"]["before"] == {"network_interface_id": "eni-2", "source_dest_check": True}
+    assert d["Instance i-2"]["after"] == {"network_interface_id": "eni-2", "source_dest_check": False}
 
 
 def test_chunks():

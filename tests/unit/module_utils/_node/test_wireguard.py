@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.netops.calico.plugins.module_utils._node import wireguard as _wireguard
 from ansible_collections.netops.calico.plugins.module_utils._host import kernel, packages
+from ansible_collections.netops.calico.plugins.module_utils._host.dryrun import DryRunHost
 from fakes import FakeHost
 
 DEBIAN = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n'
@@ -92,7 +93,7 @@ def test_host_where_the_module_exists(tmp_path, state):
     h = make(tmp_path, installed=["wireguard", "wireguard-tools"])
     wg_kernel(h, state)
     link_ok(h)
-    res = _wireguard.ensure(h, P(), check_mode=False)
+    res = _wireguard.ensure(h, P())
     assert res["supported"] is True and res["changed"] is False
     assert res["kernel"]["module"]["state"] == state
     assert res["kernel"]["link_probe"]["ok"] and res["installed"] == []
@@ -106,7 +107,7 @@ def test_loadable_module_is_loaded_then_probed(tmp_path):
     h = make(tmp_path, installed=["wireguard", "wireguard-tools"])
     wg_kernel(h, "loadable")
     link_ok(h)
-    res = _wireguard.ensure(h, P(), check_mode=False)
+    res = _wireguard.ensure(h, P())
     assert res["changed"] and res["kernel"]["loaded_now"] and res["supported"]
     assert ["modprobe", "--", "wireguard"] in h.calls
 
@@ -114,8 +115,14 @@ def test_loadable_module_is_loaded_then_probed(tmp_path):
 def test_check_mode_installs_and_loads_nothing(tmp_path):
     h = make(tmp_path)
     wg_kernel(h, "loadable")
-    res = _wireguard.ensure(h, P(), check_mode=True)
+    dry = DryRunHost(h)
+    res = _wireguard.ensure(dry, P())
     assert res["changed"] and res["installed"] == ["wireguard", "wireguard-tools"]
+    assert [d["after_header"] for d in res["diff"]] == ["Package wireguard", "Package wireguard-tools",
+                                                        "KernelModule wireguard"]
+    recorded = [what for verb, what in dry.actions if verb == "run"]
+    assert any(" install " in a and a.endswith("wireguard wireguard-tools") for a in recorded), recorded
+    assert recorded[-1].endswith("modprobe -- wireguard"), recorded
     assert res["supported"] is True and "skipped in check mode" in res["kernel"]["link_probe"]["method"]
     assert not h.ran("apt-get") and not h.ran("modprobe -- wireguard") and not h.ran("ip link add")
 
@@ -124,12 +131,12 @@ def test_debian_install_without_recommends(tmp_path):
     h = make(tmp_path)
     wg_kernel(h, "loaded")
     link_ok(h)
-    res = _wireguard.ensure(h, P(), check_mode=False)
+    res = _wireguard.ensure(h, P())
     (call,) = h.ran("apt-get install")
     assert "--no-install-recommends" in call and call[-2:] == ["wireguard", "wireguard-tools"]
     assert res["installed"] == ["wireguard", "wireguard-tools"]
     assert res["packages"] == {"wireguard": "1.0.20210914-1", "wireguard-tools": "1.0.20210914-1"}
-    again = _wireguard.ensure(h, P(), check_mode=False)
+    again = _wireguard.ensure(h, P())
     assert not again["changed"]
 
 
@@ -140,7 +147,7 @@ def test_debian_without_a_kernel_package_skips_the_metapackage(tmp_path):
     wg_kernel(h, "absent-config")
     link_unknown(h)
     with pytest.raises(_wireguard.WireguardError) as err:
-        _wireguard.ensure(h, P(), check_mode=False)
+        _wireguard.ensure(h, P())
     (call,) = h.ran("apt-get install")
     assert call[-1] == "wireguard-tools" and "wireguard" not in call
     assert "wireguard-modules" in err.value.result["skipped_packages"]["wireguard"]
@@ -153,7 +160,7 @@ def test_apt_lists_refreshed_when_empty(tmp_path):
     wg_kernel(h, "loaded")
     link_ok(h)
     h.responses["apt-get update"] = (0, "", "")
-    _wireguard.ensure(h, P(), check_mode=False)
+    _wireguard.ensure(h, P())
     names = [" ".join(c[:2]) for c in h.calls if c[0] == "apt-get"]
     assert names == ["apt-get update", "apt-get install"]
 
@@ -164,7 +171,7 @@ def test_this_lab_kernel_fails_with_the_fix(tmp_path):
     wg_kernel(h, "absent-config")
     link_unknown(h)
     with pytest.raises(_wireguard.WireguardError) as err:
-        _wireguard.ensure(h, P(), check_mode=False)
+        _wireguard.ensure(h, P())
     msg = str(err.value)
     assert msg.startswith(_wireguard.SUPPORT_PHRASE)
     assert "CONFIG_WIREGUARD is not set in /proc/config.gz" in msg
@@ -179,7 +186,7 @@ def test_warn_instead_of_fail(tmp_path):
     h = make(tmp_path, installed=["wireguard-tools"], provides_wg=False)
     wg_kernel(h, "absent-config")
     link_unknown(h)
-    res = _wireguard.ensure(h, P(on_missing_kernel_feature="warn"), check_mode=False)
+    res = _wireguard.ensure(h, P(on_missing_kernel_feature="warn"))
     assert res["supported"] is False and res["msg"].startswith(_wireguard.SUPPORT_PHRASE) and not res["changed"]
 
 
@@ -188,7 +195,7 @@ def test_ubuntu_module_not_installed_suggests_modules_extra(tmp_path):
     wg_kernel(h, "module-not-installed")
     link_unknown(h)
     with pytest.raises(_wireguard.WireguardError, match="install linux-modules-extra-5.15.0-1051-kvm"):
-        _wireguard.ensure(h, P(), check_mode=False)
+        _wireguard.ensure(h, P())
 
 
 def test_missing_modules_dir_says_reboot(tmp_path):
@@ -198,7 +205,7 @@ def test_missing_modules_dir_says_reboot(tmp_path):
     h.responses["modprobe --dry-run"] = (1, "", "modprobe: FATAL: Module wireguard not found")
     link_unknown(h)
     with pytest.raises(_wireguard.WireguardError, match="the running one's modules are gone; reboot"):
-        _wireguard.ensure(h, P(), check_mode=False)
+        _wireguard.ensure(h, P())
 
 
 def test_probe_can_find_support_the_files_do_not_show(tmp_path):
@@ -208,7 +215,7 @@ def test_probe_can_find_support_the_files_do_not_show(tmp_path):
     h.mkdir(f"/lib/modules/{h.release_name}")
     h.responses["modprobe --dry-run"] = (1, "", "not found")
     link_ok(h)
-    res = _wireguard.ensure(h, P(), check_mode=False)
+    res = _wireguard.ensure(h, P())
     assert res["supported"] and res["kernel"]["module"]["state"] == "builtin"
 
 
@@ -242,7 +249,7 @@ def test_el9_installs_with_dnf(tmp_path):
     h = make(tmp_path, os_release=ALMA9, release="5.14.0-362.el9.x86_64")
     wg_kernel(h, "loaded")
     link_ok(h)
-    res = _wireguard.ensure(h, P(), check_mode=False)
+    res = _wireguard.ensure(h, P())
     (call,) = h.ran("dnf install")
     assert call == ["dnf", "install", "--assumeyes", "--setopt=install_weak_deps=False", "wireguard-tools"]
     assert res["os"]["family"] == "redhat" and res["supported"]
@@ -255,14 +262,14 @@ def test_old_el8_kernel_message(tmp_path):
     h.responses["modprobe --dry-run"] = (1, "", "modprobe: FATAL: Module wireguard not found")
     link_unknown(h)
     with pytest.raises(_wireguard.WireguardError, match="update to a RHEL 8.4\\+ kernel .* kmod-wireguard from ELRepo"):
-        _wireguard.ensure(h, P(), check_mode=False)
+        _wireguard.ensure(h, P())
 
 
 def test_no_key_material_in_results(tmp_path):
     h = make(tmp_path, installed=["wireguard", "wireguard-tools"])
     wg_kernel(h, "loaded")
     link_ok(h)
-    text = repr(_wireguard.ensure(h, P(), check_mode=False)).lower()
+    text = repr(_wireguard.ensure(h, P())).lower()
     assert "private" not in text and "key" not in text
     assert not h.ran("wg ")
 

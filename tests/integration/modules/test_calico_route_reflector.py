@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import jinja2
 import pytest
 
-from bgp_lab import Lab, RouteWatch
+from bgp_lab import BLOCKS, BOUND, REFLECTORS, SPEAKERS, Lab, RouteWatch, seed, stop_watches, wait_routes
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore import ipam, model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdBackend, EtcdKV
@@ -30,35 +29,10 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd impo
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("bird") or not shutil.which("ip"),
                                 reason="needs root, bird2 and iproute2 (network namespaces)")
 
-SPEAKERS = {f"s{i}": f"198.18.0.{i}" for i in range(1, 6)}
-REFLECTORS = {"r1": "198.18.0.11", "r2": "198.18.0.12"}
-BLOCKS = {f"s{i}": f"198.19.{(i - 1) // 4}.{((i - 1) % 4) * 64}/26" for i in range(1, 6)}
-BOUND = 60.0
-
-
-def _seed(ds) -> None:
-    ds.create(model.new_resource("IPPool", "default-ipv4-ippool", {
-        "cidr": "198.19.0.0/16", "blockSize": 26, "ipipMode": "Never", "vxlanMode": "Never",
-        "natOutgoing": True, "nodeSelector": "all()"}))
-    for name, addr in {**SPEAKERS, **REFLECTORS}.items():
-        ds.create(model.new_resource("Node", name, {"bgp": {"ipv4Address": f"{addr}/24"}},
-                                     labels={"kubernetes.io/hostname": name}))
-    for name, cidr in BLOCKS.items():
-        ds.ipam_create("BlockAffinity", f"{name}/{cidr}", ipam.affinity_value("confirmed"))
-
-
-def _wait_routes(lab: Lab, want: dict[str, int], bound: float = BOUND) -> dict[str, int]:
-    deadline = time.monotonic() + bound
-    while True:
-        counts = {n: len(lab.routes(n)) for n in want}
-        if all(counts[n] >= want[n] for n in want) or time.monotonic() > deadline:
-            return counts
-        time.sleep(0.2)
-
 
 def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
     ds = EtcdBackend(EtcdKV(etcd.endpoint))
-    _seed(ds)
+    seed(ds)
     conn = {"etcd_endpoints": etcd.endpoint}
     rr = {**conn, "target": "reflectors", "reflectors": ["r1", "r2"]}
     lab = Lab({**SPEAKERS, **REFLECTORS})
@@ -95,7 +69,7 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         assert mesh["changed"] is False
         wait_sessions(mesh["expected_sessions"], "mesh")
         assert len(mesh["expected_sessions"]["s1"]) == 6
-        counts = _wait_routes(lab, {**{s: 4 for s in SPEAKERS}, **{r: 5 for r in REFLECTORS}})
+        counts = wait_routes(lab, {**{s: 4 for s in SPEAKERS}, **{r: 5 for r in REFLECTORS}})
         assert counts == {**{s: 4 for s in SPEAKERS}, **{r: 5 for r in REFLECTORS}}, counts
         probe("mesh (21 sessions)")
 
@@ -116,8 +90,8 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         # 2. prepare: reflector peerings while the mesh stays on
         prep = run_module("calico_route_reflector", {**rr, "step": "prepare"})
         assert prep["changed"] is True
-        assert set(prep["diff"]["after"]) == {"BGPPeer/route-reflectors-clients", "BGPPeer/route-reflectors-mesh",
-                                              "Node/r1", "Node/r2"}
+        assert set(prep.diffs) == {"BGPPeer route-reflectors-clients", "BGPPeer route-reflectors-mesh",
+                                   "Node r1", "Node r2"}
         lab.reconcile(ds)
         probe("prepare: reconfigured")
         wait_sessions(prep["expected_sessions"], "prepare")
@@ -125,13 +99,13 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         assert protocols("s1") == ["Mesh_198_18_0_2", "Mesh_198_18_0_3", "Mesh_198_18_0_4", "Mesh_198_18_0_5",
                                    "Node_198_18_0_11", "Node_198_18_0_12"]
         again = run_module("calico_route_reflector", {**rr, "step": "prepare"})
-        assert again["changed"] is False and not again["diff"]["after"]
-        assert _wait_routes(lab, {r: 5 for r in REFLECTORS}) == {r: 5 for r in REFLECTORS}
+        assert again["changed"] is False and not again["diff"]
+        assert wait_routes(lab, {r: 5 for r in REFLECTORS}) == {r: 5 for r in REFLECTORS}
 
         # 3. finish: the mesh goes off; every speaker keeps its routes through the reflectors
         fin = run_module("calico_route_reflector", {**rr, "step": "finish"})
         assert fin["changed"] is True
-        assert fin["diff"]["after"]["BGPConfiguration/default"]["spec"]["nodeToNodeMeshEnabled"] is False
+        assert fin.diffs["BGPConfiguration default"]["after"]["spec"]["nodeToNodeMeshEnabled"] is False
         lab.reconcile(ds)
         probe("finish (mesh off): reconfigured")
         wait_sessions(fin["expected_sessions"], "finish")
@@ -162,8 +136,8 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         probe("back: mesh sessions Established")
         off = run_module("calico_route_reflector", {**back, "step": "finish"})
         assert off["changed"] is True
-        assert set(off["diff"]["after"]) == {"BGPPeer/route-reflectors-clients", "BGPPeer/route-reflectors-mesh",
-                                             "Node/r1", "Node/r2"}
+        assert set(off.diffs) == {"BGPPeer route-reflectors-clients", "BGPPeer route-reflectors-mesh",
+                                  "Node r1", "Node r2"}
         assert ds.list("BGPPeer") == []
         lab.reconcile(ds)
         probe("back: reflector peers removed")
@@ -171,15 +145,10 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
         probe("back: full mesh Established")
         assert run_module("calico_route_reflector", {**back, "step": "finish"})["changed"] is False
         assert protocols("s1") == [f"Mesh_198_18_0_{i}" for i in (11, 12, 2, 3, 4, 5)]
-        assert _wait_routes(lab, {r: 5 for r in REFLECTORS}) == {r: 5 for r in REFLECTORS}
+        assert wait_routes(lab, {r: 5 for r in REFLECTORS}) == {r: 5 for r in REFLECTORS}
 
-        deleted = {sp: w.stop() for sp, w in watches.items()}
-        added = {sp: sorted(set(w.added)) for sp, w in watches.items()}
+        deleted, added = stop_watches(watches, table, "routes in the kernel (netlink dump, proto bird, /26), per step:")
         watches = {}
-        print("\nroutes in the kernel (netlink dump, proto bird, /26), per step:")
-        for step, counts in table:
-            print(f"  {step:<34} " + " ".join(f"{n}={c}" for n, c in counts.items()))
-        print("block routes deleted from start to end (netlink monitor):", deleted)
         # the monitor works: it saw each speaker learn the other four blocks at start ...
         assert {sp: added[sp] for sp in SPEAKERS} == {
             sp: sorted(b for o, b in BLOCKS.items() if o != sp) for sp in SPEAKERS}, added
@@ -195,7 +164,7 @@ def test_mesh_to_reflectors_and_back_keeps_every_route(etcd, run_module):
 
 
 DEDICATED = {"d1": "198.18.0.21", "d2": "198.18.0.22"}
-TEMPLATE = Path(__file__).resolve().parents[2] / "roles/calico_route_reflector/templates/bird-reflector.conf.j2"
+TEMPLATE = Path(__file__).resolve().parents[3] / "roles/calico_route_reflector/templates/bird-reflector.conf.j2"
 
 
 def _render_role_template(me: str, plan: dict) -> str:
@@ -250,7 +219,7 @@ def test_dedicated_bird2_reflectors_keep_every_route(etcd, run_module):
         assert (s["full_mesh"], s["reflector_design"], s["after_finish"]) == (10, 11, 10)
         wait(run_module("calico_route_reflector", {**conn, "target": "mesh"}, check=True)["expected_sessions"],
              "mesh")
-        _wait_routes(lab, {sp: 4 for sp in SPEAKERS})
+        wait_routes(lab, {sp: 4 for sp in SPEAKERS})
         probe("mesh (10 sessions)")
 
         # the role's dedicated.yml: BIRD 2 with the role's template, validated like the template task
@@ -258,8 +227,8 @@ def test_dedicated_bird2_reflectors_keep_every_route(etcd, run_module):
             lab.start_static(name, _render_role_template(name, plan["plan"]))
             lab.wait_socket(name)
         prep = run_module("calico_route_reflector", {**ext, "step": "prepare"})
-        assert set(prep["diff"]["after"]) == {"BGPPeer/route-reflectors-198-18-0-21",
-                                              "BGPPeer/route-reflectors-198-18-0-22"}
+        assert set(prep.diffs) == {"BGPPeer route-reflectors-198-18-0-21",
+                                   "BGPPeer route-reflectors-198-18-0-22"}
         lab.reconcile(ds)
         probe("prepare: global peers, reconfigured")
         wait(prep["expected_sessions"], "prepare")
@@ -282,19 +251,14 @@ def test_dedicated_bird2_reflectors_keep_every_route(etcd, run_module):
         probe("back: mesh on, reconfigured")
         wait(on["expected_sessions"], "mesh on")
         off = run_module("calico_route_reflector", {**back, "step": "finish"})
-        assert set(off["diff"]["after"]) == set(prep["diff"]["after"])
+        assert set(off.diffs) == set(prep.diffs)
         lab.reconcile(ds)
         probe("back: global peers removed")
         wait(off["expected_sessions"], "mesh")
         probe("back: full mesh Established")
 
-        deleted = {sp: w.stop() for sp, w in watches.items()}
-        added = {sp: sorted(set(w.added)) for sp, w in watches.items()}
+        deleted, added = stop_watches(watches, table, "dedicated reflectors: routes in the kernel per step:")
         watches = {}
-        print("\ndedicated reflectors: routes in the kernel per step:")
-        for step, counts in table:
-            print(f"  {step:<38} " + " ".join(f"{n}={c}" for n, c in counts.items()))
-        print("block routes deleted on the speakers (netlink monitor):", deleted)
         assert added == {sp: sorted(b for o, b in BLOCKS.items() if o != sp) for sp in SPEAKERS}, added
         assert deleted == {sp: [] for sp in SPEAKERS}
     finally:

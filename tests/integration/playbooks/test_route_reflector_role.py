@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bgp_lab import Lab, RouteWatch
+from bgp_lab import BLOCKS, REFLECTORS, SPEAKERS, Lab, RouteWatch, seed, wait_routes
 from conftest import COLLECTIONS, REPO
-from test_route_reflector_bgp import BLOCKS, REFLECTORS, SPEAKERS, _seed, _wait_routes
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdBackend, EtcdKV
 
@@ -86,7 +85,7 @@ def _recap(out: str) -> dict[str, int]:
 
 def test_role_switches_to_reflectors_and_back_without_losing_a_route(etcd, tmp_path):
     ds = EtcdBackend(EtcdKV(etcd.endpoint))
-    _seed(ds)
+    seed(ds)
     lab = Lab({**SPEAKERS, **REFLECTORS})
     watches: dict[str, RouteWatch] = {}
     nodes = None
@@ -96,7 +95,7 @@ def test_role_switches_to_reflectors_and_back_without_losing_a_route(etcd, tmp_p
         lab.reconcile(ds)
         for name in lab.speakers:
             lab.wait_socket(name)
-        assert _wait_routes(lab, {sp: 4 for sp in SPEAKERS}) == {sp: 4 for sp in SPEAKERS}
+        assert wait_routes(lab, {sp: 4 for sp in SPEAKERS}) == {sp: 4 for sp in SPEAKERS}
         nodes = CalicoNodes(lab, etcd.endpoint)
         nodes.start()
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.netops.calico.plugins.module_utils._datastore.dryrun import DryRun
+from ansible_collections.netops.calico.plugins.module_utils._host.dryrun import DryRunHost
 from ansible_collections.netops.calico.plugins.module_utils._node import calico_node as node_calico_node
 from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
-from test_node import params
+from fakes import params
 from fakes import RELEASE, FakeHost, MemoryDatastore, link
 
 
@@ -31,17 +32,20 @@ def host(tmp_path):
     return h
 
 
-def run(host, ds, check=False, **kw):
-    return node_calico_node.execute(host, params(**kw), check, host.warnings.append,
-                                    DryRun(ds) if check and ds is not None else ds)
+def run(host, ds, check=False, dry=None, **kw):
+    return node_calico_node.execute(dry or (DryRunHost(host) if check else host), params(**kw),
+                                    host.warnings.append, DryRun(ds) if check and ds is not None else ds)
 
 
 def test_check_mode_then_apply_then_idempotent(host):
     ds = MemoryDatastore()
     before = sorted(str(p) for p in host.tree.rglob("*"))
-    res = run(host, ds, check=True, labels={"rack": "r1"})
+    dry = DryRunHost(host)
+    res = run(host, ds, check=True, dry=dry, labels={"rack": "r1"})
     assert res["changed"]
     assert sorted(str(p) for p in host.tree.rglob("*")) == before       # nothing written
+    assert ("run", "/usr/sbin/modprobe -- ipip") in dry.actions           # recorded instead
+    assert ("write", "/proc/sys/net/ipv4/ip_forward") in dry.actions
     assert ds.writes == [] and not host.ran("modprobe -- ipip")
     assert res["kernel"]["modules"]["ipip"]["loaded_now"]                # would load
     assert res["node"]["spec"]["bgp"]["ipv4Address"] == "198.18.128.11/24"
@@ -188,7 +192,7 @@ def test_scope_host_and_scope_datastore(host):
     assert res["node"] is None and res["addresses"]["ipv4"] == "198.18.128.11/24"
     ds = MemoryDatastore()
     res2 = node_calico_node.execute(None, params(scope="datastore", name=res["name"], ipv4_address=res["addresses"]["ipv4"]),
-                                    False, print, ds)
+                                    print, ds)
     assert ds.items[("Node", "node-1")][0]["spec"]["bgp"]["ipv4Address"] == "198.18.128.11/24"
     assert res2["kernel"] is None and res2["service"] is None
 
