@@ -6,7 +6,7 @@ resulting objects. Every module reports ``changed`` and ``--diff`` from one of t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 
 def view(resource: dict | None) -> dict:
@@ -25,7 +25,8 @@ class Changes:
     """Before/after per object, keyed ``Kind/name``; the first before and the last after win,
     so several writes to one object show as one change."""
 
-    def __init__(self) -> None:
+    def __init__(self, view_fn: Callable[[dict | None], dict] | None = None) -> None:
+        self.view = view_fn or view             # what --diff shows of an object
         self.changed = False
         self.before: dict[str, dict] = {}
         self.after: dict[str, dict] = {}
@@ -36,8 +37,8 @@ class Changes:
         """``before``/``after`` are resources (None: absent). Returns ``after``."""
         if key not in self.before:
             self.order.append(key)
-            self.before[key] = view(before)
-        self.after[key] = view(after)
+            self.before[key] = self.view(before)
+        self.after[key] = self.view(after)
         self.resources[key] = after
         self.changed = self.changed or changed
         return after

@@ -39,6 +39,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.conve
     split_affinity,
     v3_to_crd,
 )
+from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.objects import KubeObjects
 
 
 class _Item:
@@ -513,3 +514,16 @@ class KubernetesBackend:
             return None
         raw = model.serialise(kind_name, res).encode("utf-8")
         return _Item(key, raw, res["metadata"]["resourceVersion"], json.loads(raw))
+
+    # -- Kubernetes objects of the installation (kdd/objects.py) ----------------------------------
+    @property
+    def objects(self) -> KubeObjects:
+        """get / list / apply (server-side) / delete of any object of objects.KINDS."""
+        return KubeObjects(self.api)
+
+    def apply_object(self, obj: dict, manager: str, force: bool = False, dry_run: bool = False) -> dict:
+        return self.objects.apply(obj, manager, force, dry_run)
+
+    def delete_object(self, api_version: str, kind: str, name: str, namespace: str | None = None,
+                      dry_run: bool = False) -> bool:
+        return self.objects.delete(api_version, kind, name, namespace, dry_run)
