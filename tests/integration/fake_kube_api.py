@@ -981,7 +981,10 @@ class FakeKubeCluster(FakeKubeAPI):
                    if (m_entry.get("manager"), m_entry.get("operation")) != mine]
         for entry in managed:
             entry["fieldsV1"] = encode_fields(owners[(entry.get("manager"), entry.get("operation"))])
-        managed.append(dict(now, fieldsV1=encode_fields(owners[mine])))
+        if fields:                                   # a manager that owns nothing is not listed
+            managed.append(dict(now, fieldsV1=encode_fields(owners[mine])))
+        else:
+            owners.pop(mine)
         unchanged = new == cur and owners == {(m.get("manager"), m.get("operation")):
                                                  decode_fields(m.get("fieldsV1") or {})
                                                  for m in cur["metadata"].get("managedFields") or []}
