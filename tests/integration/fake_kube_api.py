@@ -951,7 +951,7 @@ class FakeKubeCluster(FakeKubeAPI):
             meta = new["metadata"]
             rv = self._bump()
             meta.update(uid=str(uuid.uuid4()), creationTimestamp=_now(), resourceVersion=str(rv),
-                        managedFields=[dict(now, fieldsV1=encode_fields(set(fields)))])
+                        managedFields=[dict(now, fieldsV1=encode_fields(set(fields)))] if fields else [])
             if res.custom or res.plural in GENERATION_KINDS:
                 meta["generation"] = 1
             self._store(res, ns, name, copy.deepcopy(new), rv)
