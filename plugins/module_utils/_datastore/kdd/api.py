@@ -59,6 +59,12 @@ class ApiStatus(Exception):
         self.body = body
 
 
+def causes(exc: ApiStatus, default: str) -> list[str]:
+    """``field: message`` for each cause of a 400/422 Status (``default`` when it names no field)."""
+    return [f"{c.get('field') or default}: {c.get('message')}"
+            for c in ((exc.body.get("details") or {}).get("causes") or []) if c.get("message")]
+
+
 def one_line(text: Any, limit: int = 300) -> str:
     return " ".join(str(text).split())[:limit]
 

@@ -18,7 +18,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
     NotFoundError,
     ValidationError,
 )
-from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.api import ApiStatus, KubeAPI
+from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.api import ApiStatus, KubeAPI, causes
 from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.convert import (
     CRD_API_VERSION,
     CRD_KINDS,
@@ -111,9 +111,7 @@ class KubernetesBackend:
                 "Install Calico (its CRDs crd.projectcalico.org/v1) in this cluster first, or check that "
                 "kubeconfig points at the right cluster.")
         if exc.code in (400, 422):
-            causes = [f"{c.get('field') or name}: {c.get('message')}" for c in
-                      ((exc.body.get("details") or {}).get("causes") or []) if c.get("message")]
-            return ValidationError(causes or [f"{name or target}: {exc.message}"])
+            return ValidationError(causes(exc, name) or [f"{name or target}: {exc.message}"])
         return DatastoreError(f"The Kubernetes API refused {what}: {exc.code} {exc.reason}: {exc.message}")
 
     # raw CR access (cluster scoped) -----------------------------------------------------------

@@ -22,7 +22,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
     NotFoundError,
     ValidationError,
 )
-from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.api import ApiStatus, KubeAPI
+from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.api import ApiStatus, KubeAPI, causes
 
 # (apiVersion, kind) -> (plural, namespaced): the kinds a Calico installation is made of
 KINDS: dict[tuple[str, str], tuple[str, bool]] = {
@@ -87,9 +87,7 @@ class KubeObjects:
                                  "Another field manager owns these fields; set force_conflicts: true to take them "
                                  "over, or change them with that manager.")
         if exc.code in (400, 422):
-            causes = [f"{c.get('field') or what}: {c.get('message')}" for c in
-                      ((exc.body.get("details") or {}).get("causes") or []) if c.get("message")]
-            return ValidationError(causes or [f"{what}: {exc.message}"])
+            return ValidationError(causes(exc, what) or [f"{what}: {exc.message}"])
         if exc.code == 404:
             return NotFoundError(f"{what}: {exc.message}.",
                                  "The API server does not serve this path: check the Kubernetes version and that "
