@@ -9,6 +9,9 @@ config and the Felix MTU env)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,8 @@ from ansible_collections.netops.calico.plugins.module_utils._network import spec
 from ansible_collections.netops.calico.plugins.module_utils._network.pools import pools_from_options
 from ansible_collections.netops.calico.plugins.module_utils._network.validate import build
 
-ROLE = Path(__file__).resolve().parents[2] / "roles" / "calico_kubernetes"
+REPO = Path(__file__).resolve().parents[2]
+ROLE = REPO / "roles" / "calico_kubernetes"
 K8S_VERSIONS = ("1.32.0", "1.34.0")      # the Kubernetes versions Calico 3.31 supports, oldest and newest
 
 
@@ -64,7 +68,8 @@ def settings(case: dict) -> dict:
 
 def render(case: dict) -> list[dict]:
     """The role's render step: its defaults and vars, the settings, each template of
-    calico_kubernetes_templates through Ansible's templating, parsed as YAML documents."""
+    calico_kubernetes_templates through Ansible's templating, parsed as YAML documents. Runs in a
+    child process (``rendered``): Ansible's plugin loader installs its collection finder globally."""
     from ansible.parsing.dataloader import DataLoader
     from ansible.plugins.loader import init_plugin_loader
     from ansible.template import Templar, trust_as_template
@@ -83,7 +88,8 @@ def render(case: dict) -> list[dict]:
     variables: dict = {}
     for f in ("defaults/main.yml", "vars/main.yml"):
         variables.update(trusted(yaml.safe_load((ROLE / f).read_text())))
-    variables.update(calico_networking=case["spec"], calico_ip_family=case.get("ip_family", "ipv4"),
+    variables.update(calico_kubernetes_networking=case["spec"],
+                     calico_kubernetes_ip_family=case.get("ip_family", "ipv4"),
                      calico_kubernetes_api_host="198.18.0.10", calico_kubernetes_settings=settings(case),
                      calico_kubernetes_namespace=case.get("namespace", "kube-system"))
     templar = Templar(loader=loader, variables=variables)
@@ -97,7 +103,11 @@ def render(case: dict) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def rendered():
-    return {name: render(case) for name, case in CASES.items()}
+    env = dict(os.environ, PYTHONPATH=f"{REPO / '.build/collections'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    p = subprocess.run([sys.executable, __file__], input=json.dumps(CASES), capture_output=True, text=True, env=env,
+                       timeout=600, check=False)
+    assert p.returncode == 0, p.stderr[-4000:]
+    return json.loads(p.stdout)
 
 
 def find(objects: list[dict], kind: str, name: str) -> dict | None:
@@ -134,10 +144,10 @@ def test_every_object_validates_against_the_kubernetes_schema(rendered, case, ve
     assert not errors, f"{case} is invalid for Kubernetes {version}: {errors}"
 
 
-def test_the_validator_refuses_what_kubernetes_refuses():
+def test_the_validator_refuses_what_kubernetes_refuses(rendered):
     """The schema check can fail: a misspelt field and a string replica count are refused."""
     import kubernetes_validate
-    ds = find(render(CASES["ipip-auto"]), "DaemonSet", "calico-node")
+    ds = find(rendered["ipip-auto"], "DaemonSet", "calico-node")
     ds["spec"]["template"]["spec"]["hostNetwrk"] = True
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(ds, K8S_VERSIONS[0], strict=True)
@@ -239,3 +249,7 @@ def test_mtu_reaches_veth_mtu_the_cni_config_and_felix(rendered, case, veth, tun
     env = env_of(find(objects, "DaemonSet", "calico-node"))
     assert {k: env[k] for k in tunnels} == tunnels
     assert settings(CASES[case])["mtu"]["veth"] == veth          # the calico role's number (_node.mtu.compute)
+
+
+if __name__ == "__main__":      # the child process of ``rendered``: cases on stdin, objects on stdout
+    json.dump({name: render(case) for name, case in json.load(sys.stdin).items()}, sys.stdout)
