@@ -985,10 +985,9 @@ class FakeKubeCluster(FakeKubeAPI):
             managed.append(dict(now, fieldsV1=encode_fields(owners[mine])))
         else:
             owners.pop(mine)
-        unchanged = new == cur and owners == {(m.get("manager"), m.get("operation")):
-                                                 decode_fields(m.get("fieldsV1") or {})
-                                                 for m in cur["metadata"].get("managedFields") or []}
-        if unchanged:
+        before = {(m.get("manager"), m.get("operation")): decode_fields(m.get("fieldsV1") or {})
+                  for m in cur["metadata"].get("managedFields") or []}
+        if new == cur and owners == before:
             return copy.deepcopy(cur)
         rv = self._bump()
         new["metadata"]["resourceVersion"] = str(rv)

@@ -156,8 +156,8 @@ def test_check_apply_rerun(cluster, crds_file):
     assert failed == 0 and changed == 1, p.stdout[-3000:]
     assert cluster.get_object("apps/v1", "deployments", "calico-typha", "kube-system") is None
     assert cluster.get_object("v1", "services", "calico-typha", "kube-system") is None
-    assert "FELIX_TYPHAK8SSERVICENAME" not in env_of(cluster.get_object("apps/v1", "daemonsets", "calico-node",
-                                                                       "kube-system"))
+    node = cluster.get_object("apps/v1", "daemonsets", "calico-node", "kube-system")
+    assert "FELIX_TYPHAK8SSERVICENAME" not in env_of(node)
 
 
 def test_ebpf_hands_kube_proxy_over_and_back(cluster, crds_file):
