@@ -14,8 +14,6 @@ write (check mode; ``DryRun`` in dryrun.py calls ``apply(..., dry_run=True)``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from ansible_collections.netops.calico.plugins.module_utils._datastore.errors import (
     ConflictError,
     DatastoreError,
