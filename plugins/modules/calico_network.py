@@ -336,7 +336,12 @@ mtu:
       returned: always
   sample: {ipip: 8981, vxlan: 8951, vxlan_v6: 8931, wireguard: 8941, wireguard_v6: 8921, veth: 8981}
 node_settings:
-  description: What calico-node on every host needs - environment, probes, CNI settings, Typha.
+  description:
+    - What calico-node on every host needs - environment, probes, CNI settings, Typha.
+    - C(felix_env) is the Felix settings of the spec as the calico-node environment a Kubernetes
+      manifest sets (kOps' names and values, with C(FELIX_HEALTHENABLED=true),
+      C(FELIX_DEFAULTENDPOINTTOHOSTACTION=ACCEPT) and the tunnel MTUs); the calico_kubernetes role
+      renders it.
   returned: when the spec is valid
   type: dict
   sample:
@@ -346,6 +351,10 @@ node_settings:
           CALICO_IPV6POOL_VXLAN: Never, FELIX_IPV6SUPPORT: "false", CALICO_IPV4POOL_CIDR: 100.96.0.0/11}
     probes: {liveness: [-felix-live, -bird-live], readiness: [-felix-ready, -bird-ready]}
     cni: {mtu: 8981, allow_ip_forwarding: false}
+    felix_env: {FELIX_AWSSRCDSTCHECK: DoNothing, FELIX_BPFENABLED: "false", FELIX_LOGSEVERITYSCREEN: info,
+                FELIX_WIREGUARDENABLED: "false", FELIX_DEFAULTENDPOINTTOHOSTACTION: ACCEPT,
+                FELIX_HEALTHENABLED: "true", FELIX_IPV6SUPPORT: "false", FELIX_IPINIPMTU: "8981",
+                FELIX_VXLANMTU: "8951", FELIX_WIREGUARDMTU: "8941"}
     typha: {replicas: 0, service_name: none, prometheus_metrics_enabled: false, prometheus_metrics_port: 9093}
 migration:
   description: The staged migration under way, if any, with each stage's status (the plan, in check mode).

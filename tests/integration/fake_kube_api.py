@@ -719,3 +719,372 @@ if pytest is not None:
         kube_server.kubeconfig_path = kube_server.kubeconfig(tmp_path / "kubeconfig")
         yield kube_server
         kube_server.reset()
+
+
+# ---------------------------------------------------------------------------------------------
+# A cluster's built-in kinds, server-side apply and dry run (FakeKubeCluster), for the
+# calico_kubernetes role and calico_k8s_apply. Kept apart from FakeKubeAPI above.
+#
+# What it adds, as the API reference specifies
+# (https://kubernetes.io/docs/reference/using-api/server-side-apply/, .../api-concepts/#dry-run):
+# - core ConfigMap, Service, ServiceAccount, Namespace, Pod; apps/v1 DaemonSet, Deployment (with a
+#   status subresource and metadata.generation); policy/v1 PodDisruptionBudget; rbac ClusterRole,
+#   ClusterRoleBinding, Role, RoleBinding; apiextensions.k8s.io/v1 CustomResourceDefinition;
+#   discovery for their groups;
+# - PATCH with ``application/apply-patch+yaml`` (YAML or JSON body): ``fieldManager`` required
+#   (422 otherwise), ``force``; creates the object when absent; per-manager field ownership in
+#   ``metadata.managedFields`` (FieldsV1); a field another manager owns with a different value is a
+#   409 Conflict listing the fields unless ``force=true`` (then ownership moves); fields this
+#   manager applied before and no longer applies are removed unless another manager owns them; an
+#   apply that changes nothing does not bump resourceVersion; ``status`` is never applied;
+# - ``dryRun=All`` on POST/PUT/PATCH/DELETE: everything but the write (any other value: 400);
+# - namespaced objects only in an existing Namespace (404 otherwise).
+# Simplifications: lists are atomic (owned and replaced whole, no associative list keys), no
+# defaulting, no schema validation (the role's tests validate with kubernetes-validate instead).
+#
+# It also plays kube-controller-manager for DaemonSets and Deployments (``controllers``): after
+# each write the status is brought up to date, and a DaemonSet gets one pod per Node its
+# nodeSelector selects, labelled pod-template-generation, Ready unless the node is in
+# ``unready_nodes``.
+
+BUILTIN_KINDS: dict[tuple[str, str], tuple[str, bool]] = {
+    ("v1", "configmaps"): ("ConfigMap", True),
+    ("v1", "services"): ("Service", True),
+    ("v1", "serviceaccounts"): ("ServiceAccount", True),
+    ("v1", "namespaces"): ("Namespace", False),
+    ("v1", "pods"): ("Pod", True),
+    ("apps/v1", "daemonsets"): ("DaemonSet", True),
+    ("apps/v1", "deployments"): ("Deployment", True),
+    ("policy/v1", "poddisruptionbudgets"): ("PodDisruptionBudget", True),
+    ("rbac.authorization.k8s.io/v1", "clusterroles"): ("ClusterRole", False),
+    ("rbac.authorization.k8s.io/v1", "clusterrolebindings"): ("ClusterRoleBinding", False),
+    ("rbac.authorization.k8s.io/v1", "roles"): ("Role", True),
+    ("rbac.authorization.k8s.io/v1", "rolebindings"): ("RoleBinding", True),
+    ("apiextensions.k8s.io/v1", "customresourcedefinitions"): ("CustomResourceDefinition", False),
+}
+GENERATION_KINDS = {"daemonsets", "deployments", "poddisruptionbudgets", "customresourcedefinitions"}
+_NOT_OWNED_META = {"name", "namespace", "resourceVersion", "uid", "creationTimestamp", "generation",
+                   "managedFields", "selfLink"}
+APPLY_PATCH = "application/apply-patch+yaml"
+PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
+               "application/strategic-merge-patch+json", APPLY_PATCH)
+
+
+def field_paths(obj: Any, prefix: tuple = ()) -> dict[tuple, Any]:
+    """Leaf field paths of an applied configuration -> value (maps granular, lists atomic)."""
+    out: dict[tuple, Any] = {}
+    for key, value in obj.items():
+        if not prefix and key in ("apiVersion", "kind", "status"):
+            continue
+        if prefix == ("metadata",) and key in _NOT_OWNED_META:
+            continue
+        path = prefix + (key,)
+        if isinstance(value, dict) and value:
+            out.update(field_paths(value, path))
+        else:
+            out[path] = value
+    return out
+
+
+def encode_fields(paths: set) -> dict:
+    """FieldsV1 of a set of paths ({"f:spec": {"f:replicas": {}}})."""
+    root: dict = {}
+    for path in sorted(paths):
+        node = root
+        for key in path:
+            node = node.setdefault(f"f:{key}", {})
+    return root
+
+
+def decode_fields(fields: dict, prefix: tuple = ()) -> set:
+    out: set = set()
+    for key, child in (fields or {}).items():
+        if not key.startswith("f:"):
+            continue
+        path = prefix + (key[2:],)
+        if child:
+            out |= decode_fields(child, path)
+        else:
+            out.add(path)
+    return out
+
+
+def _get_path(obj: Any, path: tuple) -> Any:
+    for key in path:
+        if not isinstance(obj, dict) or key not in obj:
+            return _MISSING
+        obj = obj[key]
+    return obj
+
+
+def _set_path(obj: dict, path: tuple, value: Any) -> None:
+    for key in path[:-1]:
+        if not isinstance(obj.get(key), dict):
+            obj[key] = {}
+        obj = obj[key]
+    obj[path[-1]] = copy.deepcopy(value)
+
+
+def _del_path(obj: dict, path: tuple) -> None:
+    trail = [obj]
+    for key in path[:-1]:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+        if not isinstance(obj, dict):
+            return
+        trail.append(obj)
+    trail[-1].pop(path[-1], None)
+    for depth in range(len(path) - 2, -1, -1):      # maps left empty by the removal go too
+        parent = trail[depth]
+        if parent.get(path[depth]) == {}:
+            parent.pop(path[depth])
+
+
+_MISSING = object()
+
+
+class FakeKubeCluster(FakeKubeAPI):
+    """FakeKubeAPI plus built-in kinds, server-side apply, dry run and the workload controllers."""
+
+    def __init__(self, token: str | None = None, tls: dict | None = None) -> None:
+        super().__init__(token=token, tls=tls)
+        for (gv, plural), (kind, namespaced) in BUILTIN_KINDS.items():
+            self.resources[(gv, plural)] = Resource(gv, plural, kind, namespaced, custom=False)
+        self.controllers = True
+        self.unready_nodes: set[str] = set()
+        self._local = threading.local()
+        self._controlling = False
+        self._dry = False
+
+    # -- requests -------------------------------------------------------------------------
+    def handle(self, method: str, raw_path: str, headers: dict, body: bytes) -> tuple[int, dict, dict | None]:
+        query = {k: v[-1] for k, v in parse_qs(urlsplit(raw_path).query, keep_blank_values=True).items()}
+        ctype = headers.get("content-type", "").split(";")[0].strip()
+        if method == "PATCH" and ctype not in PATCH_TYPES:     # checked before the body is decoded
+            raise ApiError(status(415, "UnsupportedMediaType",
+                                  "the body of the request was in an unknown format - accepted media types include: "
+                                  + ", ".join(PATCH_TYPES)))
+        if method == "PATCH" and ctype == APPLY_PATCH and body:
+            try:
+                json.loads(body)
+            except ValueError:                        # YAML: hand the base handler JSON
+                import yaml
+                try:
+                    body = json.dumps(yaml.safe_load(body)).encode()
+                except yaml.YAMLError as exc:
+                    raise ApiError(status(400, "BadRequest", f"error decoding YAML: {exc}"))
+        self._local.query = query
+        dry = query.get("dryRun")
+        if dry is None or method == "GET":
+            return super().handle(method, raw_path, headers, body)
+        if dry != "All":
+            raise ApiError(status(400, "BadRequest", f'Invalid dryRun value: "{dry}": valid values are "All"'))
+        with self.lock:                               # everything but the write: run it, then roll back
+            saved = ({k: copy.deepcopy(r.history) for k, r in self.resources.items()}, self.rv)
+            self._dry = True
+            try:
+                return super().handle(method, raw_path, headers, body)
+            finally:
+                for k, r in self.resources.items():
+                    r.history = saved[0][k]
+                self.rv = saved[1]
+                self._dry = False
+
+    def _discovery(self, path: str) -> dict | None:
+        served = sorted({gv for gv, _p in self.resources if gv != "v1"})
+        if path == "/apis":
+            return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+                {"name": gv.split("/")[0], "versions": [{"groupVersion": gv, "version": gv.split("/")[1]}],
+                 "preferredVersion": {"groupVersion": gv, "version": gv.split("/")[1]}} for gv in served]}
+        if path.startswith("/apis/") and path[len("/apis/"):] in served and path != f"/apis/{GV}":
+            gv = path[len("/apis/"):]
+            out = []
+            for (rgv, plural), r in sorted(self.resources.items()):
+                if rgv == gv:
+                    out.append({"name": plural, "singularName": r.kind.lower(), "namespaced": r.namespaced,
+                                "kind": r.kind, "verbs": ["create", "delete", "get", "list", "patch", "update",
+                                                          "watch"]})
+                    if plural in GENERATION_KINDS:
+                        out.append({"name": f"{plural}/status", "singularName": "", "namespaced": r.namespaced,
+                                    "kind": r.kind, "verbs": ["get", "patch", "update"]})
+            return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": out}
+        return super()._discovery(path)
+
+    def _check_namespace(self, res: Resource, ns: str) -> None:
+        if res.namespaced and ns and self.resources[("v1", "namespaces")].current("", ns) is None:
+            raise ApiError(status(404, "NotFound", f'namespaces "{ns}" not found',
+                                  {"name": ns, "kind": "namespaces"}))
+
+    def _create(self, res: Resource, ns: str, obj: Any) -> dict:
+        self._check_namespace(res, ns)
+        return super()._create(res, ns, obj)
+
+    def _patch(self, res: Resource, ns: str, name: str, patch: Any, ctype: str, sub: str) -> dict:
+        if ctype != APPLY_PATCH:
+            return super()._patch(res, ns, name, patch, ctype, sub)
+        if sub:
+            raise ApiError(status(400, "BadRequest", "this stand-in applies to the main resource only"))
+        return self._apply(res, ns, name, patch, getattr(self._local, "query", {}))
+
+    # -- server-side apply ----------------------------------------------------------------
+    def _apply(self, res: Resource, ns: str, name: str, applied: Any, query: dict) -> dict:
+        manager = query.get("fieldManager") or ""
+        if not manager:
+            raise ApiError(status(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required '
+                                  "value: is required for apply patch",
+                                  {"group": "meta.k8s.io", "kind": "PatchOptions",
+                                   "causes": [{"reason": "FieldValueRequired", "message": "Required value: is "
+                                               "required for apply patch", "field": "fieldManager"}]}))
+        if query.get("force", "false") not in ("true", "false"):
+            raise ApiError(status(400, "BadRequest", f"invalid force value {query.get('force')!r}"))
+        applied = self._check_body(res, copy.deepcopy(applied), ns)
+        if applied["metadata"].get("name") != name:
+            raise ApiError(status(400, "BadRequest", f"the name of the object ({applied['metadata'].get('name')}) "
+                                  f"does not match the name on the URL ({name})"))
+        self._check_namespace(res, ns)
+        fields = field_paths(applied)
+        cur = res.current(ns, name)
+        now = {"manager": manager, "operation": "Apply", "apiVersion": res.group_version, "time": _now(),
+               "fieldsType": "FieldsV1"}
+        if cur is None:
+            self._validate_name(res, name)
+            new = {k: v for k, v in applied.items() if k != "status"}
+            meta = new["metadata"]
+            rv = self._bump()
+            meta.update(uid=str(uuid.uuid4()), creationTimestamp=_now(), resourceVersion=str(rv),
+                        managedFields=[dict(now, fieldsV1=encode_fields(set(fields)))] if fields else [])
+            if res.custom or res.plural in GENERATION_KINDS:
+                meta["generation"] = 1
+            self._store(res, ns, name, copy.deepcopy(new), rv)
+            return new
+        owners = {(m.get("manager"), m.get("operation")): decode_fields(m.get("fieldsV1") or {})
+                  for m in cur["metadata"].get("managedFields") or []}
+        mine = (manager, "Apply")
+        conflicts = sorted({(m, p) for m, paths in owners.items() if m != mine for p in fields
+                            if p in paths and _get_path(cur, p) != fields[p]})
+        if conflicts and query.get("force") != "true":
+            text = "; ".join(f'conflict with "{m[0]}": .{".".join(p)}' for m, p in conflicts)
+            raise ApiError(status(409, "Conflict", f"Apply failed with {len(conflicts)} conflict(s): {text}",
+                                  {"name": name, "group": res.group, "kind": res.plural,
+                                   "causes": [{"reason": "FieldManagerConflict", "message": f'conflict with "{m[0]}"',
+                                               "field": "." + ".".join(p)} for m, p in conflicts]}))
+        for m, p in conflicts:
+            owners[m].discard(p)
+        new = copy.deepcopy(cur)
+        others = set().union(*[paths for m, paths in owners.items() if m != mine])
+        for p in sorted(owners.get(mine, set()) - set(fields), key=len, reverse=True):
+            if p not in others:
+                _del_path(new, p)
+        for p, value in fields.items():
+            _set_path(new, p, value)
+        owners[mine] = set(fields)
+        managed = [dict(m_entry) for m_entry in cur["metadata"].get("managedFields") or []
+                   if (m_entry.get("manager"), m_entry.get("operation")) != mine]
+        for entry in managed:
+            entry["fieldsV1"] = encode_fields(owners[(entry.get("manager"), entry.get("operation"))])
+        if fields:                                   # a manager that owns nothing is not listed
+            managed.append(dict(now, fieldsV1=encode_fields(owners[mine])))
+        else:
+            owners.pop(mine)
+        before = {(m.get("manager"), m.get("operation")): decode_fields(m.get("fieldsV1") or {})
+                  for m in cur["metadata"].get("managedFields") or []}
+        if new == cur and owners == before:
+            return copy.deepcopy(cur)
+        rv = self._bump()
+        new["metadata"]["resourceVersion"] = str(rv)
+        new["metadata"]["managedFields"] = managed
+        if res.custom or res.plural in GENERATION_KINDS:
+            gen = cur["metadata"].get("generation", 1)
+            new["metadata"]["generation"] = gen + 1 if new.get("spec") != cur.get("spec") else gen
+        self._store(res, ns, name, copy.deepcopy(new), rv)
+        return new
+
+    # -- kube-controller-manager, played ----------------------------------------------------
+    def _store(self, res: Resource, ns: str, name: str, obj: dict | None, rv: int) -> None:
+        super()._store(res, ns, name, obj, rv)
+        if self.controllers and not self._dry and not self._controlling and obj is not None and \
+                res.plural in ("daemonsets", "deployments", "nodes"):
+            self._controlling = True
+            try:
+                self.reconcile()
+            finally:
+                self._controlling = False
+
+    def reconcile(self) -> None:
+        """Bring every DaemonSet's pods and status and every Deployment's status up to date."""
+        with self.lock:
+            nodes = [o for _k, o in self.resources[("v1", "nodes")].at(self.rv, None)]
+            for (ns, name), ds in list(self.resources[("apps/v1", "daemonsets")].at(self.rv, None)):
+                self._reconcile_daemonset(ns, name, ds, nodes)
+            for (ns, name), dep in list(self.resources[("apps/v1", "deployments")].at(self.rv, None)):
+                want = (dep.get("spec") or {}).get("replicas", 1)
+                self._set_status("deployments", ns, name, dep, {
+                    "observedGeneration": dep["metadata"].get("generation", 1), "replicas": want,
+                    "updatedReplicas": want, "readyReplicas": want, "availableReplicas": want})
+
+    def _set_status(self, plural: str, ns: str, name: str, obj: dict, st: dict) -> None:
+        if obj.get("status") == st:
+            return
+        res = self.resources[("apps/v1", plural)]
+        new = copy.deepcopy(obj)
+        new["status"] = st
+        rv = self._bump()
+        new["metadata"]["resourceVersion"] = str(rv)
+        FakeKubeAPI._store(self, res, ns, name, new, rv)
+
+    def _reconcile_daemonset(self, ns: str, name: str, ds: dict, nodes: list[dict]) -> None:
+        spec = ds.get("spec") or {}
+        template = spec.get("template") or {}
+        selector = (template.get("spec") or {}).get("nodeSelector") or {}
+        gen = ds["metadata"].get("generation", 1)
+        pods = self.resources[("v1", "pods")]
+        chosen = [n["metadata"]["name"] for n in nodes
+                  if all((n["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())]
+        for (pns, pname), pod in pods.at(self.rv, ns):
+            owner = (pod["metadata"].get("labels") or {}).get("netops.test/daemonset")
+            if pns == ns and owner == name and pod["spec"]["nodeName"] not in chosen:
+                rv = self._bump()
+                FakeKubeAPI._store(self, pods, ns, pname, None, rv)
+        ready = 0
+        for node in chosen:
+            ok = node not in self.unready_nodes
+            ready += ok
+            labels = dict((template.get("metadata") or {}).get("labels") or {})
+            labels.update({"pod-template-generation": str(gen), "netops.test/daemonset": name})
+            pod = {"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": f"{name}-{node}"[:63], "namespace": ns, "labels": labels,
+                                "uid": str(uuid.uuid4()), "creationTimestamp": _now()},
+                   "spec": {"nodeName": node},
+                   "status": {"phase": "Running" if ok else "Pending",
+                              "conditions": [{"type": "Ready", "status": "True" if ok else "False"}]}}
+            old = pods.current(ns, pod["metadata"]["name"])
+            if old is not None and old["metadata"]["labels"] == labels and old["status"] == pod["status"]:
+                continue
+            rv = self._bump()
+            pod["metadata"]["resourceVersion"] = str(rv)
+            FakeKubeAPI._store(self, pods, ns, pod["metadata"]["name"], pod, rv)
+        n = len(chosen)
+        self._set_status("daemonsets", ns, name, ds, {
+            "observedGeneration": gen, "desiredNumberScheduled": n, "currentNumberScheduled": n,
+            "updatedNumberScheduled": n, "numberReady": ready, "numberAvailable": ready,
+            "numberUnavailable": n - ready, "numberMisscheduled": 0})
+
+
+if pytest is not None:
+    @pytest.fixture(scope="module")
+    def kube_cluster_server():
+        srv = FakeKubeCluster().start()
+        yield srv
+        srv.stop()
+
+    @pytest.fixture()
+    def kube_cluster(kube_cluster_server, tmp_path):  # pylint: disable=redefined-outer-name
+        """A fresh FakeKubeCluster with the kube-system namespace (as every cluster has it)."""
+        srv = kube_cluster_server
+        srv.reset()
+        srv.controllers = True
+        srv.unready_nodes = set()
+        srv.put_object("v1", "namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                                            "metadata": {"name": "kube-system"}})
+        srv.kubeconfig_path = srv.kubeconfig(tmp_path / "kubeconfig")
+        yield srv
+        srv.reset()

@@ -14,7 +14,7 @@ from ansible_collections.netops.calico.plugins.module_utils._network import spec
 
 ROLES = Path(__file__).resolve().parents[2] / "roles"
 # maps whose keys are data, not settings: any key is valid
-FREE_FORM = {"calico_node_labels", "calico_node_env", "calico_node_felix_overrides", "calico_node_environment",
+FREE_FORM = {"calico_kubernetes_crds_checksums", "calico_node_labels", "calico_node_env", "calico_node_felix_overrides", "calico_node_environment",
              "filters"}
 
 

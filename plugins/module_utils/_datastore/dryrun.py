@@ -14,7 +14,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore import mo
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import Committed, Item, Write
 
 # backend methods that only read, passed through unchanged
-_READS = ("snapshot", "raw_get", "datastore_type", "kubernetes_node_names")
+_READS = ("snapshot", "raw_get", "datastore_type", "kubernetes_node_names", "objects")
 
 
 class DryRun:
@@ -120,3 +120,13 @@ class DryRun:
             self._keys[w.key] = None if w.value is None else Item(w.key, w.value, str(self._revision))
             self.writes.append(("delete" if w.value is None else "put", w.key))
         return Committed(True, self._revision, {})
+
+    # Kubernetes objects (KubernetesBackend): the API server's own dry run, so admission, defaulting
+    # and server-side apply's merge decide what would change; nothing is stored
+    def apply_object(self, obj: dict, manager: str, force: bool = False) -> dict:
+        self.writes.append(("apply", f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"))
+        return self.ds.apply_object(obj, manager, force, dry_run=True)
+
+    def delete_object(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
+        self.writes.append(("delete", f"{kind}/{name}"))
+        return self.ds.delete_object(api_version, kind, name, namespace, dry_run=True)

@@ -138,8 +138,55 @@ def node_settings(eff: dict[str, Any], ctx: Context, backend: str, pools: list[P
         "env": env,
         "probes": {"liveness": live, "readiness": ready},
         "cni": {"mtu": mtu.get("veth") or 0, "allow_ip_forwarding": eff["allowIPForwarding"]},
+        "felix_env": felix_env(eff, ctx, mtu),
         "typha": {"replicas": eff["typhaReplicas"],
                   "service_name": "calico-typha" if eff["typhaReplicas"] else "none",
                   "prometheus_metrics_enabled": eff["typhaPrometheusMetricsEnabled"],
                   "prometheus_metrics_port": eff["typhaPrometheusMetricsPort"]},
     }
+
+
+# kOps' calico-node env for the Felix settings of the spec (k8s-1.25.yaml.template, env 7255-7400),
+# kOps' Go template printing bools as true/false and strings as given.
+FELIX_ENV: tuple[tuple[str, str], ...] = (
+    ("FELIX_AWSSRCDSTCHECK", "awsSrcDstCheck"),
+    ("FELIX_BPFENABLED", "bpfEnabled"),
+    ("FELIX_BPFEXTERNALSERVICEMODE", "bpfExternalServiceMode"),
+    ("FELIX_BPFKUBEPROXYIPTABLESCLEANUPENABLED", "bpfKubeProxyIptablesCleanupEnabled"),
+    ("FELIX_BPFLOGLEVEL", "bpfLogLevel"),
+    ("FELIX_CHAININSERTMODE", "chainInsertMode"),
+    ("FELIX_IPTABLESBACKEND", "iptablesBackend"),
+    ("FELIX_LOGSEVERITYSCREEN", "logSeverityScreen"),
+    ("FELIX_NFTABLESMODE", "nftablesMode"),
+    ("FELIX_PROMETHEUSMETRICSENABLED", "prometheusMetricsEnabled"),
+    ("FELIX_PROMETHEUSMETRICSPORT", "prometheusMetricsPort"),
+    ("FELIX_PROMETHEUSGOMETRICSENABLED", "prometheusGoMetricsEnabled"),
+    ("FELIX_PROMETHEUSPROCESSMETRICSENABLED", "prometheusProcessMetricsEnabled"),
+    ("FELIX_WIREGUARDENABLED", "wireguardEnabled"),
+)
+# Felix's config parameter names for the tunnel MTUs (felix/config/config_params.go: IpInIpMtu,
+# VXLANMTU, VXLANMTUV6, WireguardMTU, WireguardMTUV6), by _node.mtu encapsulation
+FELIX_MTU_ENV: dict[str, str] = {"ipip": "FELIX_IPINIPMTU", "vxlan": "FELIX_VXLANMTU", "vxlan_v6": "FELIX_VXLANMTUV6",
+                                 "wireguard": "FELIX_WIREGUARDMTU", "wireguard_v6": "FELIX_WIREGUARDMTUV6"}
+
+
+def felix_env(eff: dict[str, Any], ctx: Context, mtu: dict[str, int | None]) -> dict[str, str]:
+    """The FELIX_* env a calico-node DaemonSet runs with for this spec (the Kubernetes manifest's way
+    of configuring Felix; env overrides FelixConfiguration). kOps' fixed values included:
+    FELIX_DEFAULTENDPOINTTOHOSTACTION=ACCEPT and FELIX_HEALTHENABLED=true (tmpl:7360-7390). Tunnel
+    MTUs: each its own value from ``mtu`` (``_node.mtu.compute``; all equal with an explicit mtu, as
+    kOps' veth_mtu references), "0" (Felix detects it) when unknown."""
+    out: dict[str, str] = {}
+    for env, key in FELIX_ENV:
+        if key not in eff:
+            continue                               # nftablesMode unset: not rendered
+        value = eff[key]
+        out[env] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    out["FELIX_DEFAULTENDPOINTTOHOSTACTION"] = "ACCEPT"
+    out["FELIX_HEALTHENABLED"] = "true"
+    out["FELIX_IPV6SUPPORT"] = "true" if ctx.has_ipv6 else "false"
+    for encap, env in FELIX_MTU_ENV.items():
+        if encap.endswith("_v6") and ctx.ip_family != "dual" and not ctx.ipv6_only:
+            continue
+        out[env] = str(mtu.get(encap) or 0)
+    return out

@@ -14,7 +14,7 @@ file's text, a dict of the compared fields."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 
 def view(resource: dict | None) -> dict:
@@ -33,7 +33,8 @@ class Changes:
     """Before/after per object, keyed ``Kind/name``; the first before and the last after win,
     so several writes to one object show as one change."""
 
-    def __init__(self) -> None:
+    def __init__(self, view_fn: Callable[[dict | None], dict] | None = None) -> None:
+        self.view = view_fn or view             # what --diff shows of an object
         self.changed = False
         self.before: dict[str, Any] = {}
         self.after: dict[str, Any] = {}
@@ -44,7 +45,7 @@ class Changes:
     def record(self, key: str, before: dict | None, after: dict | None, changed: bool) -> dict | None:
         """A Calico resource ``key`` (``Kind/name``); ``before``/``after`` are resources (None:
         absent). Returns ``after``."""
-        self.record_view(key, view(before), view(after), changed)
+        self.record_view(key, self.view(before), self.view(after), changed)
         self.resources[key] = after
         return after
 

@@ -59,6 +59,12 @@ class ApiStatus(Exception):
         self.body = body
 
 
+def causes(exc: ApiStatus, default: str) -> list[str]:
+    """``field: message`` for each cause of a 400/422 Status (``default`` when it names no field)."""
+    return [f"{c.get('field') or default}: {c.get('message')}"
+            for c in ((exc.body.get("details") or {}).get("causes") or []) if c.get("message")]
+
+
 def one_line(text: Any, limit: int = 300) -> str:
     return " ".join(str(text).split())[:limit]
 
@@ -244,3 +250,14 @@ class KubeAPI:
             f"{errors[-1] if errors else 'no answer'}.",
             "Check that the API server is running and reachable at the server address in the kubeconfig "
             "(kubeconfig option or KUBECONFIG), and any proxy settings; then run again.")
+
+    # -- any path (Kubernetes objects other than Calico's: kdd/objects.py) -----------------------
+    def request(self, method: str, path: str, query: dict[str, str] | None = None, body: Any = None,
+                content_type: str = "application/json", **kwargs: Any) -> Any:
+        """One request to ``path`` through the client's own call_api (its auth and TLS), for
+        ``once``/``call`` (which add ``_preload_content`` and the timeout). The client sends a
+        dict body as JSON, for application/apply-patch+yaml too (JSON is YAML)."""
+        return self.api_client.call_api(path, method, query_params=list((query or {}).items()),
+                                        header_params={"Accept": "application/json", "Content-Type": content_type},
+                                        body=body, auth_settings=["BearerToken"], _return_http_data_only=True,
+                                        **kwargs)

@@ -20,7 +20,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.errors im
     NotFoundError,
     ValidationError,
 )
-from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.api import ApiStatus, KubeAPI
+from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.api import ApiStatus, KubeAPI, causes
 from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.convert import (
     CRD_API_VERSION,
     CRD_KINDS,
@@ -41,6 +41,7 @@ from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.conve
     split_affinity,
     v3_to_crd,
 )
+from ansible_collections.netops.calico.plugins.module_utils._datastore.kdd.objects import KubeObjects
 
 
 class KubernetesBackend:
@@ -97,9 +98,7 @@ class KubernetesBackend:
                 "Install Calico (its CRDs crd.projectcalico.org/v1) in this cluster first, or check that "
                 "kubeconfig points at the right cluster.")
         if exc.code in (400, 422):
-            causes = [f"{c.get('field') or name}: {c.get('message')}" for c in
-                      ((exc.body.get("details") or {}).get("causes") or []) if c.get("message")]
-            return ValidationError(causes or [f"{name or target}: {exc.message}"])
+            return ValidationError(causes(exc, name) or [f"{name or target}: {exc.message}"])
         return DatastoreError(f"The Kubernetes API refused {what}: {exc.code} {exc.reason}: {exc.message}")
 
     # raw CR access (cluster scoped) -----------------------------------------------------------
@@ -610,3 +609,16 @@ class KubernetesBackend:
         if rev in ("0", ""):
             return self.ipam_create(kind_name, name, value)["revision"]
         return self.ipam_update(kind_name, name, value, rev)["revision"]
+
+    # -- Kubernetes objects of the installation (kdd/objects.py) ----------------------------------
+    @property
+    def objects(self) -> KubeObjects:
+        """get / list / apply (server-side) / delete of any object of objects.KINDS."""
+        return KubeObjects(self.api)
+
+    def apply_object(self, obj: dict, manager: str, force: bool = False, dry_run: bool = False) -> dict:
+        return self.objects.apply(obj, manager, force, dry_run)
+
+    def delete_object(self, api_version: str, kind: str, name: str, namespace: str | None = None,
+                      dry_run: bool = False) -> bool:
+        return self.objects.delete(api_version, kind, name, namespace, dry_run)
