@@ -30,6 +30,7 @@ from calico_fixture import CalicoFixture
 from ansible_collections.netops.calico.plugins.module_utils._datastore import model
 from ansible_collections.netops.calico.plugins.module_utils._datastore.connection import connect
 from ansible_collections.netops.calico.plugins.module_utils._datastore.etcd import EtcdKV
+from ansible_collections.netops.calico.plugins.module_utils._resource.changes import Changes
 from ansible_collections.netops.calico.plugins.module_utils._node.resource import ensure_node_resource
 
 P = "/calico/resources/v3/projectcalico.org/"
@@ -158,7 +159,7 @@ def test_node_resource_bytes(etcd, raw):
     labels sorted, NodeStatus a value struct so always "status":{}."""
     ds = connect({"etcd_endpoints": etcd.endpoint})
     p = {"as_number": 64512, "route_reflector_cluster_id": "198.18.0.1", "labels": {"zone": "a", "rack": "r1"}}
-    res = ensure_node_resource(ds, p, "node-1", {"ipv4": "198.18.0.10/24", "ipv6": "fd00::10/64"})
+    res = ensure_node_resource(ds, p, "node-1", {"ipv4": "198.18.0.10/24", "ipv6": "fd00::10/64"}, Changes())
     assert res["changed"]
     key = P + "nodes/node-1"
     stored = raw.bytes(key)

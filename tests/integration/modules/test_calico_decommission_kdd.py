@@ -98,7 +98,8 @@ def test_plan_check_mode_purge_rerun(kube, run_module):
     assert d0["felix_configuration"] and d0["bgp_configuration"] and d0["bgp_peers"] and d0["host_endpoints"]
     # pods are Kubernetes' own; the Kubernetes Node is already gone; no /calico/ipam/v2/host in KDD
     assert d0["workload_endpoints"] == [] and d0["node"] is False and d0["ipam_host"] is False
-    assert plan["diff"] == {"before": {"nodes": DEAD}, "after": {"nodes": []}}
+    assert sorted(plan.diffs) == [f"Node {n}" for n in DEAD]
+    assert all(d["after"] == {} for d in plan["diff"]) and plan.diffs["Node dead-0"]["before"]["name"] == "dead-0"
 
     # the purge does exactly what check mode planned
     res = run_module("calico_decommission", args)

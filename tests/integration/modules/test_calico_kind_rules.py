@@ -134,11 +134,11 @@ def test_pool_delete_disables_releases_affinities_then_deletes(etcd, raw, run_mo
     rev = revision(raw)
     r = run_module("calico_ippool", absent, check=True)
     assert r["changed"] is True and not r.failed
-    assert r["diff"]["before"]["spec"]["cidr"] == "198.19.0.0/16" and r["diff"]["after"] == {}
+    assert r["diff"][0]["before"]["spec"]["cidr"] == "198.19.0.0/16" and r["diff"][0]["after"] == {}
     assert revision(raw) == rev, "check mode wrote something"
 
     r = run_module("calico_ippool", absent)
-    assert r["changed"] is True and r["diff"]["after"] == {}
+    assert r["changed"] is True and r["diff"][0]["after"] == {}
     end = revision(raw)
     assert raw(POOLS + "pool-a") is None
     # the pool was disabled before anything else happened to it (ippool.go:170-188)
@@ -257,7 +257,7 @@ def test_ctlb_enabled_rewrites_the_pair_on_update(etcd, raw, run_module):
     args = {**conn(etcd), "bpf_connect_time_load_balancing_enabled": False}
     r = run_module("calico_felix_config", args, check=True)
     assert r["changed"] is True
-    assert r["diff"]["after"]["spec"]["bpfConnectTimeLoadBalancing"] == "Disabled"
+    assert r["diff"][0]["after"]["spec"]["bpfConnectTimeLoadBalancing"] == "Disabled"
     r = run_module("calico_felix_config", args)
     assert r["changed"] is True
     # setDefaults on Update: the deprecated boolean, when set, rewrites both newer fields
