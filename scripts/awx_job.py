@@ -173,7 +173,7 @@ def run_jobs(specs: list[tuple[Path, str, str]]) -> list[Job]:
 
 
 def _main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("playbook", nargs="?", default="playbooks/site.yml", help="relative to the project")
     ap.add_argument("-i", "--inventory", required=True)
     ap.add_argument("-e", "--extra-vars", action="append", default=[], help="@FILE (YAML/JSON) or JSON")

@@ -24,7 +24,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conftest import REPO, _wipe
 from conftest_moto import REGION, Ec2Lab, moto_server  # noqa: F401  # pylint: disable=unused-import
