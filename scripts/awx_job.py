@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run a playbook the way an AWX / Automation Controller job runs it: through ansible-runner, with
 a private data directory laid out as AWX hands it to ansible-runner in the execution environment:
 
