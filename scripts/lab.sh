@@ -14,18 +14,29 @@
 #   hosts    calico-lab-node1..3   198.18.200.11-13, localhost/calico-host:bookworm, systemd
 # The calico/node image cannot be pulled on these machines (no registry): the lab configures
 # calico-node on every host (unit, calico.env, kernel, Node resource) without starting it.
+#
+# Another lab beside this one (scripts/awx_job.py's test uses it): the names and the /24 come from
+#   LAB_NAME=calico-awx LAB_NET=198.18.210   network LAB_NAME, etcd LAB_NAME-etcd at LAB_NET.2,
+#                                              hosts LAB_NAME-node1..3 at LAB_NET.11-13
+#   LAB_ETCD_PKI=DIR   etcd with TLS and client certificates: DIR/ca.pem, DIR/server.pem,
+#                      DIR/server-key.pem (the server certificate names LAB_NET.2), and
+#                      DIR/client.pem, DIR/client-key.pem for the health check
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-NET=calico-lab
-SUBNET=198.18.200.0/24
-ETCD_IP=198.18.200.2
-NODES=(calico-lab-node1 calico-lab-node2 calico-lab-node3)
+NET=${LAB_NAME:-calico-lab}
+PREFIX=${LAB_NET:-198.18.200}
+SUBNET=$PREFIX.0/24
+ETCD_IP=$PREFIX.2
+ETCD=$NET-etcd
+NODES=("$NET-node1" "$NET-node2" "$NET-node3")
 IMAGE=localhost/calico-host:bookworm
+PKI=${LAB_ETCD_PKI:-}
+if [ -n "$PKI" ]; then SCHEME=https; else SCHEME=http; fi
 log() { printf '[lab %3ss] %s\n' "$SECONDS" "$*" >&2; }
 
 down() {
-  podman rm --force --ignore --time 0 "${NODES[@]}" calico-lab-etcd >/dev/null
+  podman rm --force --ignore --time 0 "${NODES[@]}" "$ETCD" >/dev/null
   podman network rm --force "$NET" >/dev/null 2>&1 || true
   log "lab removed"
 }
@@ -35,12 +46,18 @@ running() { [ "$(podman inspect --format '{{.State.Running}}' "$1" 2>/dev/null)"
 up() {
   bash scripts/lab-image.sh build >&2
   podman network exists "$NET" || podman network create --subnet "$SUBNET" "$NET" >/dev/null
-  if ! running calico-lab-etcd; then
-    podman rm --force --ignore --time 0 calico-lab-etcd >/dev/null
-    podman run -d --name calico-lab-etcd --hostname calico-lab-etcd --network "$NET" --ip "$ETCD_IP" \
-      -v /usr/bin/etcd:/usr/local/bin/etcd:ro --label owner=netops-lab "$IMAGE" \
-      /usr/local/bin/etcd --name lab --data-dir /var/lib/etcd-lab \
-      --listen-client-urls http://0.0.0.0:2379 --advertise-client-urls "http://$ETCD_IP:2379" \
+  if ! running "$ETCD"; then
+    local tls=() mount=()
+    if [ -n "$PKI" ]; then
+      mount=(-v "$(cd "$PKI" && pwd):/etc/etcd-pki:ro")
+      tls=(--cert-file /etc/etcd-pki/server.pem --key-file /etc/etcd-pki/server-key.pem
+           --trusted-ca-file /etc/etcd-pki/ca.pem --client-cert-auth)
+    fi
+    podman rm --force --ignore --time 0 "$ETCD" >/dev/null
+    podman run -d --name "$ETCD" --hostname "$ETCD" --network "$NET" --ip "$ETCD_IP" \
+      -v /usr/bin/etcd:/usr/local/bin/etcd:ro "${mount[@]}" --label owner=netops-lab "$IMAGE" \
+      /usr/local/bin/etcd --name lab --data-dir /var/lib/etcd-lab "${tls[@]}" \
+      --listen-client-urls "$SCHEME://0.0.0.0:2379" --advertise-client-urls "$SCHEME://$ETCD_IP:2379" \
       --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
       --initial-cluster lab=http://127.0.0.1:2380 --initial-cluster-state new \
       --listen-metrics-urls http://127.0.0.1:2381 --log-level warn >/dev/null
@@ -49,7 +66,7 @@ up() {
   for n in "${NODES[@]}"; do
     if ! running "$n"; then
       podman rm --force --ignore --time 0 "$n" >/dev/null
-      podman run -d --name "$n" --hostname "$n" --network "$NET" --ip "198.18.200.$i" --privileged \
+      podman run -d --name "$n" --hostname "$n" --network "$NET" --ip "$PREFIX.$i" --privileged \
         --systemd always --label owner=netops-lab "$IMAGE" /lib/systemd/systemd >/dev/null
     fi
     i=$((i + 1))
@@ -63,11 +80,13 @@ up() {
     done
   done
   local deadline=$((SECONDS + 30))
-  until curl -fsS "http://$ETCD_IP:2379/health" 2>/dev/null | grep -q '"true"'; do
-    [ $SECONDS -lt $deadline ] || { podman logs calico-lab-etcd | tail -n 20 >&2; log "etcd is not healthy"; exit 1; }
+  local curl_tls=()
+  [ -z "$PKI" ] || curl_tls=(--cacert "$PKI/ca.pem" --cert "$PKI/client.pem" --key "$PKI/client-key.pem")
+  until curl -fsS "${curl_tls[@]}" "$SCHEME://$ETCD_IP:2379/health" 2>/dev/null | grep -q '"true"'; do
+    [ $SECONDS -lt $deadline ] || { podman logs "$ETCD" | tail -n 20 >&2; log "etcd is not healthy"; exit 1; }
     sleep 0.2
   done
-  log "lab up: etcd http://$ETCD_IP:2379, hosts ${NODES[*]} (systemd running)"
+  log "lab up: etcd $SCHEME://$ETCD_IP:2379, hosts ${NODES[*]} (systemd running)"
 }
 
 run() {

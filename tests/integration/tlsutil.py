@@ -28,7 +28,8 @@ def _write_cert(path: Path, cert) -> str:
     return str(path)
 
 
-def make_pki(directory: Path, name: str = "ca") -> dict[str, str]:
+def make_pki(directory: Path, name: str = "ca", ips: tuple[str, ...] = ("127.0.0.1",)) -> dict[str, str]:
+    """CA, server certificate (for ``ips`` and localhost) and client certificate, as PEM files."""
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = _key()
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"netops-test-{name}")])
@@ -51,7 +52,7 @@ def make_pki(directory: Path, name: str = "ca") -> dict[str, str]:
     # etcd's JSON gateway dials etcd's own gRPC port with the server certificate, so with
     # --client-cert-auth that certificate must allow client auth too (as in etcd's own docs).
     skey, scert = leaf("etcd", [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH],
-                       x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                       x509.SubjectAlternativeName([*(x509.IPAddress(ipaddress.ip_address(i)) for i in ips),
                                                     x509.DNSName("localhost")]))
     ckey, ccert = leaf("calico", [ExtendedKeyUsageOID.CLIENT_AUTH])
     directory.mkdir(parents=True, exist_ok=True)

@@ -126,20 +126,34 @@ def clamp_host_mtu(host: int | None, felix_spec: dict, measured_on: Iterable[str
     """The host MTU to write when ``host`` was measured on the nodes ``measured_on`` only.
 
     A run over a subset of hosts (``--limit``, AWX job slices) may not have seen the host with the
-    smallest link, so it must never raise what the datastore already holds: the MTU may rise only
-    when every Node in the datastore was measured. Returns (host MTU to use, warning or None)."""
+    smallest link, so it must never raise what the datastore already holds. The MTU may rise only
+    when the hosts measured are exactly the Nodes in the datastore: every Node was measured, and
+    every host measured already has its Node. A measured host without a Node means the datastore
+    may be part-way through another run: a concurrent slice writes the MTU of its hosts before
+    their Nodes, so on a new cluster the Nodes behind the MTU held may not exist yet.
+    Returns (host MTU to use, warning or None)."""
     if host is None or measured_on is None:
         return host, None
     held = held_host_mtu(felix_spec)
     if held is None or host <= held:
         return host, None
-    unseen = sorted(set(nodes) - set(measured_on))
-    if not unseen:
+    measured, known = set(measured_on), set(nodes)
+    unseen, new = sorted(known - measured), sorted(measured - known)
+    if not unseen and not new:
         return host, None
-    names = ", ".join(unseen[:10]) + (" ..." if len(unseen) > 10 else "")
-    return held, (f"host_mtu {host} was measured on {len(set(measured_on))} host(s) but not on {len(unseen)} "
-                  f"Node(s) in the datastore ({names}): keeping the host MTU {held} that FelixConfiguration "
-                  "default holds. Run over every host (or decommission the Nodes that are gone) to raise it.")
+
+    def some(names: list[str]) -> str:
+        return ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
+
+    why = []
+    if unseen:
+        why.append(f"not on {len(unseen)} Node(s) in the datastore ({some(unseen)})")
+    if new:
+        why.append(f"on {len(new)} host(s) with no Node yet ({some(new)}; another run may still be writing "
+                   "the MTU of hosts it has not registered)")
+    return held, (f"host_mtu {host} was measured on {len(measured)} host(s) but " + " and ".join(why)
+                  + f": keeping the host MTU {held} that FelixConfiguration default holds. Rerun over every "
+                  "host once its Node exists (and decommission the Nodes that are gone) to raise it.")
 
 
 def mtu_warnings(host: int | None, mtu: int | None, enabled: Iterable[str]) -> list[str]:
