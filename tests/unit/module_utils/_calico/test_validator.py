@@ -64,8 +64,8 @@ def test_refused_with_field_named(kind, spec, field):
 def test_every_error_at_once():
     errors = validator.resource_errors(res("BGPConfiguration", {"asNumber": 4294967296, "listenPort": 70000},
                                            name="Bad_Name", labels={"a": 1}))
-    assert [e.split(":", maxsplit=1)[0] for e in errors] == ["metadata.name", "metadata.labels.a", "spec.asNumber",
-                                                 "spec.listenPort"]
+    fields = [e.split(":", maxsplit=1)[0] for e in errors]
+    assert fields == ["metadata.name", "metadata.labels.a", "spec.asNumber", "spec.listenPort"]
 
 
 ACCEPTED = [
